@@ -1,0 +1,47 @@
+"""The user in the admin, with a staff-only CV download."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .forms import UserChangeForm, UserCreationForm
+from .models import User
+from .views import cv_download_response
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
+    search_fields = ("email", "first_name", "last_name")
+    readonly_fields = ("cv_download", "cv_size", "cv_uploaded_at", "last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("first_name", "last_name", "cv", "cv_download", "cv_size", "cv_uploaded_at")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    @admin.display(description="CV download")
+    def cv_download(self, user: User) -> str:
+        if not user.cv:
+            return "—"
+        url = reverse("admin:accounts_user_cv", args=[user.pk])
+        return format_html('<a href="{}">{}</a>', url, user.cv_original_name)
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.cv_view)
+        return [path("<int:user_id>/cv/", download, name="accounts_user_cv"), *super().get_urls()]
+
+    def cv_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+        user = get_object_or_404(User, pk=user_id)
+        if not self.has_view_permission(request, user):
+            raise PermissionDenied
+        return cv_download_response(user)

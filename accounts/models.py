@@ -1,0 +1,59 @@
+"""The site's user: email as the identifier, profile fields and the CV."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .managers import UserManager
+from .uploads import clean_original_filename, cv_upload_to
+from .validators import validate_cv_file
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField("email address", unique=True)
+    cv = models.FileField(
+        "CV",
+        upload_to=cv_upload_to,
+        blank=True,
+        max_length=255,
+        validators=[validate_cv_file],
+    )
+    # The name the person's computer gave the file, sanitised; shown and used for downloads only.
+    cv_original_name = models.CharField("CV file name", max_length=120, blank=True, editable=False)
+    cv_size = models.PositiveBigIntegerField("CV size in bytes", null=True, blank=True, editable=False)
+    cv_uploaded_at = models.DateTimeField("CV uploaded at", null=True, blank=True, editable=False)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self._record_cv_metadata()
+        super().save(*args, **kwargs)
+
+    def _record_cv_metadata(self) -> None:
+        """Keep the display name, size and date in step with the file, however it was set."""
+        if not self.cv:
+            self.cv_original_name, self.cv_size, self.cv_uploaded_at = "", None, None
+        elif not self.cv._committed:
+            self.cv_original_name = clean_original_filename(self.cv.name)
+            self.cv_size = self.cv.size
+            self.cv_uploaded_at = timezone.now()

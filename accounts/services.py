@@ -1,0 +1,96 @@
+"""Operations on a whole account: deleting it and exporting its data."""
+
+import json
+import logging
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.contrib.auth import logout
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpRequest
+
+from .emails import send_account_deleted_email
+from .models import User
+
+logger = logging.getLogger(__name__)
+
+EXPORT_CHUNK_SIZE = 64 * 1024
+
+
+def delete_account(*, request: HttpRequest, user: User) -> None:
+    """Delete the user and all that is theirs, end every session of theirs, and tell them by email."""
+    email, user_id = user.email, user.pk
+    with transaction.atomic():
+        other_sessions = list(UserSession.objects.filter(user=user))
+        user.delete()  # allauth's rows cascade; the signals delete the files after commit
+        transaction.on_commit(lambda: send_account_deleted_email(email=email), robust=True)
+    for session in other_sessions:
+        session.end()
+    logout(request)
+    logger.info("event=account_deleted user_id=%s sessions_ended=%d", user_id, len(other_sessions))
+
+
+def export_data(*, user: User) -> dict[str, Any]:
+    """Everything the site keeps about a person, as JSON-ready data."""
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "date_joined": user.date_joined,
+        "last_login": user.last_login,
+        "is_active": user.is_active,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+        ],
+        "cv": (
+            {"file_name": user.cv_original_name, "size": user.cv_size, "uploaded_at": user.cv_uploaded_at}
+            if user.cv
+            else None
+        ),
+    }
+
+
+class _StreamBuffer:
+    """A write-only file that hands what was written to a generator, so a ZIP can stream."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def stream_export_zip(*, user: User) -> Iterator[bytes]:
+    """Yield a ZIP of ``profile.json`` and the CV, reading the CV from storage chunk by chunk."""
+    data = json.dumps(export_data(user=user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    cv_name = user.cv.name if user.cv else ""
+    cv_entry_name = f"cv/{user.cv_original_name}" if cv_name else ""
+    cv_storage = user.cv.storage if cv_name else None
+    buffer = _StreamBuffer()
+    with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("profile.json", data)
+        yield buffer.drain()
+        if cv_name:
+            with cv_storage.open(cv_name, "rb") as source, archive.open(cv_entry_name, mode="w") as target:
+                while chunk := source.read(EXPORT_CHUNK_SIZE):
+                    target.write(chunk)
+                    yield buffer.drain()
+    yield buffer.drain()

@@ -1,0 +1,10 @@
+"""URLs of accounts' own pages; allauth's are included beside these under /accounts/."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("delete/", views.DeleteAccountView.as_view(), name="account_delete"),
+    path("export/", views.export_view, name="account_export"),
+]

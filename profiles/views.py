@@ -1,0 +1,44 @@
+"""Profile pages: view, edit, and download your own CV."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView, UpdateView
+
+from accounts.models import User
+from accounts.views import cv_download_response
+
+from .forms import ProfileForm
+
+
+class ProfileView(LoginRequiredMixin, TemplateView):
+    template_name = "profiles/profile.html"
+
+
+class ProfileEditView(LoginRequiredMixin, UpdateView):
+    form_class = ProfileForm
+    template_name = "profiles/edit.html"
+    success_url = reverse_lazy("profile")
+
+    def get_object(self, queryset=None) -> User:
+        return self.request.user
+
+    def form_valid(self, form: ProfileForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your profile was saved.")
+        return response
+
+    def form_invalid(self, form: ProfileForm) -> HttpResponse:
+        # The form may have cleared fields on the shared user object; the page must show what is stored.
+        self.request.user.refresh_from_db()
+        messages.error(self.request, "Your profile was not saved. Please correct the errors below.")
+        return super().form_invalid(form)
+
+
+@login_required
+@require_GET
+def cv_download(request: HttpRequest) -> HttpResponse:
+    return cv_download_response(request.user)
