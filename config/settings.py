@@ -177,10 +177,7 @@ if STORAGE_BACKEND == "s3":
         },
     }
 elif STORAGE_BACKEND == "filesystem":
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
-    }
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
     raise environ.ImproperlyConfigured(f"DJANGO_STORAGE must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}.")
 

@@ -1,0 +1,69 @@
+# The two commands that matter: `make run` serves the site, `make test` runs every test.
+# Both set up what is missing first, on a machine with only python3 and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+PORT ?= 8000
+
+.PHONY: help install run serve worker test test-sqlite test-postgres test-deps lint format bench
+
+help:
+	@echo "make run     serve the site at http://127.0.0.1:$(PORT) (debug, SQLite, console email)"
+	@echo "make test    install what is missing, then run every test (SQLite, then PostgreSQL)"
+	@echo "make serve   the production server (gunicorn + WhiteNoise) on 127.0.0.1:$(PORT)"
+	@echo "make worker  the task worker for DJANGO_TASKS_BACKEND=database"
+	@echo "make lint    ruff check and format check"
+	@echo "make bench   the benchmark (bench/README.md)"
+
+# uv is bootstrapped into .tools/ when the machine has none.
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --locked --quiet
+
+run: install
+	DJANGO_DEBUG=true $(UV) run python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(UV) run python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: install
+	$(UV) run python manage.py collectstatic --noinput --verbosity 0
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+worker: install
+	$(UV) run python manage.py db_worker --queue-name '*'
+
+# System packages the tests drive for real: Chromium, a Java runtime for the HTML checker, PostgreSQL.
+test-deps: install
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	test -x /usr/bin/pg_ctlcluster || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund
+
+test: test-deps lint test-sqlite test-postgres
+
+test-sqlite:
+	$(UV) run pytest
+
+test-postgres:
+	bin/with-postgres $(UV) run pytest
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: install
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+bench: install
+	$(UV) run python -m bench

@@ -1,0 +1,89 @@
+"""Fixtures for unit and integration tests: users, real CV files, a private media folder, SMTP."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests import cv_files
+from tests.smtp_sink import SMTPSink
+
+PASSWORD = "a long test password 42"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    """Every test gets its own empty media folder, so files on disk can be asserted exactly."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters live in the cache; one test's attempts must not throttle the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db) -> Callable:
+    """Create a user with a verified primary email, able to log in at once."""
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, password: str = PASSWORD, **fields):
+        from accounts.models import User
+
+        email = email or f"person{next(counter)}@example.com"
+        user = User.objects.create_user(email=email, password=password, **fields)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def cv_upload() -> Callable[..., SimpleUploadedFile]:
+    """An uploaded file with real content: ``cv_upload("cv.pdf")`` or ``cv_upload("x.pdf", data=...)``."""
+    makers = {"pdf": cv_files.make_pdf, "docx": cv_files.make_docx, "odt": cv_files.make_odt}
+
+    def make(name: str = "cv.pdf", data: bytes | None = None) -> SimpleUploadedFile:
+        if data is None:
+            data = makers[name.rsplit(".", 1)[-1].lower()]()
+        return SimpleUploadedFile(name, data)
+
+    return make
+
+
+@pytest.fixture
+def user_with_cv(user, cv_upload):
+    user.cv = cv_upload("My CV.pdf")
+    user.save()
+    return user
+
+
+def stored_files(root: Path) -> list[str]:
+    """Every file under the media folder, relative to it."""
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SMTPSink]:
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
