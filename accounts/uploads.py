@@ -10,12 +10,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 ORIGINAL_NAME_MAX_LENGTH = 120
+CV_FOLDER = "cvs"
+# Every folder that user uploads are stored under; sweep_orphaned_files looks in these.
+UPLOAD_FOLDERS = (CV_FOLDER,)
 
 
 def cv_upload_to(instance: object, filename: str) -> str:
     """Store every CV under a random name: nobody can guess it, and no two uploads collide."""
     extension = os.path.splitext(filename)[1].lower()
-    return f"cvs/{secrets.token_urlsafe(18)}{extension}"
+    return f"{CV_FOLDER}/{secrets.token_urlsafe(18)}{extension}"
 
 
 def clean_original_filename(name: str) -> str:
