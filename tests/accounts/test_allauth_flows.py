@@ -7,10 +7,9 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import User
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-from tests.conftest import PASSWORD
 
 
 def signup(client, email: str, password1: str = PASSWORD, password2: str = PASSWORD):
