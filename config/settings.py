@@ -174,6 +174,7 @@ if STORAGE_BACKEND == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 60,
+            "signature_version": "s3v4",
         },
     }
 elif STORAGE_BACKEND == "filesystem":

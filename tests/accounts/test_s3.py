@@ -53,6 +53,7 @@ def bucket(settings, s3_endpoint):
                 "default_acl": "private",
                 "querystring_auth": True,
                 "querystring_expire": 60,
+                "signature_version": "s3v4",
             },
         },
     }
