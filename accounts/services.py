@@ -15,10 +15,12 @@ from django.http import HttpRequest
 
 from .emails import send_account_deleted_email
 from .models import User
+from .uploads import clean_original_filename
 
 logger = logging.getLogger(__name__)
 
 EXPORT_CHUNK_SIZE = 64 * 1024
+PROFILE_ENTRY_NAME = "profile.json"
 
 
 def delete_account(*, request: HttpRequest, user: User) -> None:
@@ -82,11 +84,14 @@ def stream_export_zip(*, user: User) -> Iterator[bytes]:
     """Yield a ZIP of ``profile.json`` and the CV, reading the CV from storage chunk by chunk."""
     data = json.dumps(export_data(user=user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
     cv_name = user.cv.name if user.cv else ""
-    cv_entry_name = f"cv/{user.cv_original_name}" if cv_name else ""
+    # Entry names come from the person: one plain file name, never a path, never profile.json again.
+    cv_entry_name = clean_original_filename(user.cv_original_name) if cv_name else ""
+    if cv_entry_name == PROFILE_ENTRY_NAME:
+        cv_entry_name = f"cv-{cv_entry_name}"
     cv_storage = user.cv.storage if cv_name else None
     buffer = _StreamBuffer()
     with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("profile.json", data)
+        archive.writestr(PROFILE_ENTRY_NAME, data)
         yield buffer.drain()
         if cv_name:
             with cv_storage.open(cv_name, "rb") as source, archive.open(cv_entry_name, mode="w") as target:
