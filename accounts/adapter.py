@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 
 from .tasks import enqueue_email
@@ -11,5 +12,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render as allauth does, but queue the message instead of talking to the mail server here."""
         request = allauth_context.request
-        full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        site = get_current_site(request)
+        site.name = settings.SITE_NAME  # allauth's emails greet with the site's name, not its host name
+        full_context = {"request": request, "email": email, "current_site": site, **context}
         enqueue_email(self.render_mail(template_prefix, email, full_context))
