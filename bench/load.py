@@ -1,0 +1,118 @@
+"""Throughput and latency of each page with wrk, alternating site and ceiling runs so both see the same noise."""
+
+import json
+import statistics
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .servers import Gunicorn
+
+REPORT_SCRIPT = Path(__file__).with_name("report.lua")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    signed_in: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} ({'signed in' if self.signed_in else 'signed out'})"
+
+
+PAGES = (
+    Page("/", signed_in=False),
+    Page("/accounts/login/", signed_in=False),
+    Page("/profile/", signed_in=True),
+    Page("/profile/edit/", signed_in=True),
+)
+
+
+@dataclass
+class WrkRun:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    bad_status: int
+
+
+def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None) -> WrkRun:
+    """One wrk run; ``bad_status`` counts 4xx/5xx answers, ``errors`` socket errors and timeouts."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(REPORT_SCRIPT)]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    report = json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("{")))
+    return WrkRun(
+        requests_per_second=report["requests"] / (report["duration_us"] / 1e6),
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        max_ms=report["max_us"] / 1000,
+        errors=report["errors"],
+        bad_status=report["bad_status"],
+    )
+
+
+@dataclass
+class PageResult:
+    page: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    ceiling_requests_per_second: float
+    ratio_to_ceiling: float
+    p99_over_p50: float
+    errors: int
+    bad_status: int
+    rounds: list[dict]
+
+
+def warm_up(site: Gunicorn, ceiling: Gunicorn, cookie: str, connections: int) -> None:
+    """Let every worker import, compile templates and fill its caches before anything is recorded."""
+    for page in PAGES:
+        wrk(site.url + page.path, seconds=1, connections=connections, cookie=cookie if page.signed_in else None)
+    wrk(ceiling.url + "/", seconds=1, connections=connections)
+
+
+def measure_pages(
+    site: Gunicorn, ceiling: Gunicorn, *, cookie: str, rounds: int, seconds: float, connections: int
+) -> list[PageResult]:
+    """For each round and page: a site run, then a ceiling run right after it; medians over the rounds.
+
+    The ratio is taken per pair (site run / the ceiling run next to it) before the median, so a burst of
+    load from elsewhere on the machine lowers both sides of one ratio rather than one side of another.
+    """
+    runs: dict[Page, list[tuple[WrkRun, WrkRun]]] = {page: [] for page in PAGES}
+    for _ in range(rounds):
+        for page in PAGES:
+            site_run = wrk(
+                site.url + page.path,
+                seconds=seconds,
+                connections=connections,
+                cookie=cookie if page.signed_in else None,
+            )
+            ceiling_run = wrk(ceiling.url + "/", seconds=seconds, connections=connections)
+            runs[page].append((site_run, ceiling_run))
+    results = [summarise(page.label, pairs) for page, pairs in runs.items()]
+    every_ceiling_run = [(ceiling_run, ceiling_run) for pairs in runs.values() for _, ceiling_run in pairs]
+    results.append(summarise("ceiling: / (bare Django hello)", every_ceiling_run))
+    return results
+
+
+def summarise(label: str, pairs: list[tuple[WrkRun, WrkRun]]) -> PageResult:
+    sites = [site_run for site_run, _ in pairs]
+    return PageResult(
+        page=label,
+        requests_per_second=statistics.median(run.requests_per_second for run in sites),
+        p50_ms=statistics.median(run.p50_ms for run in sites),
+        p99_ms=statistics.median(run.p99_ms for run in sites),
+        ceiling_requests_per_second=statistics.median(ceiling.requests_per_second for _, ceiling in pairs),
+        ratio_to_ceiling=statistics.median(s.requests_per_second / c.requests_per_second for s, c in pairs),
+        p99_over_p50=statistics.median(run.p99_ms / run.p50_ms for run in sites),
+        errors=sum(run.errors for run in sites),
+        bad_status=sum(run.bad_status for run in sites),
+        rounds=[{"site": asdict(s), "ceiling": asdict(c)} for s, c in pairs],
+    )
