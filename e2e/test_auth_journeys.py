@@ -1,0 +1,125 @@
+"""Sign-up, verification, log-in and password reset, as a person does them in the browser."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import PASSWORD, Site, fill_signup_form, link_in, log_in, navbar, plain_text, serve, unique_email
+from tests.smtp_sink import SMTPSink, free_port
+
+NEW_PASSWORD = "another long e2e password 43"
+
+
+def log_out(page: Page) -> None:
+    navbar(page).get_by_role("button", name="Log out").click()
+    expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+
+
+def request_password_reset(page: Page, site: Site, smtp: SMTPSink, email: str) -> str:
+    """Ask for a reset on the site and return the link from the email."""
+    page.goto(f"{site.url}/accounts/password/reset/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Reset my password").click()
+    expect(page.get_by_role("heading", name="Password reset")).to_be_visible()
+    return link_in(smtp.wait_for(email, "Password reset"), "/accounts/password/reset/key/")
+
+
+def set_new_password(page: Page, reset_link: str, password: str) -> None:
+    page.goto(reset_link)
+    page.get_by_label("New Password", exact=True).fill(password)
+    page.get_by_label("New Password (again)").fill(password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Your password is now changed.")).to_be_visible()
+
+
+def test_signup_verification_link_logs_the_person_in(page: Page, site: Site, smtp: SMTPSink) -> None:
+    email = unique_email()
+    fill_signup_form(page, site.url, email, PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
+
+    verification = smtp.wait_for(email, "Confirm your email address")
+    page.goto(link_in(verification, "/accounts/confirm-email/"))
+    expect(page.get_by_role("heading", name="Confirm email address")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(navbar(page).get_by_role("link", name="Profile")).to_be_visible()
+    navbar(page).get_by_role("link", name="Profile").click()
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(page.get_by_text(email)).to_be_visible()
+
+
+def test_signup_sends_exactly_one_welcome_email_beside_the_verification(
+    page: Page, site: Site, smtp: SMTPSink, signed_up
+) -> None:
+    account = signed_up()
+    page.goto(f"{site.url}/profile/")  # later saves of the user (verification, log-in) must not welcome again
+
+    subjects = sorted(message["Subject"] for message in smtp.to(account.email))
+    welcomes = [subject for subject in subjects if "Welcome to" in subject]
+    assert len(welcomes) == 1, subjects
+    assert any("Confirm your email address".lower() in subject.lower() for subject in subjects), subjects
+    welcome = smtp.wait_for(account.email, "Welcome to")
+    assert f"{site.url}/profile/" in plain_text(welcome)
+    assert welcome.get_body(("html",)) is not None
+
+
+def test_wrong_password_shows_an_error_and_stays_logged_out(page: Page, site: Site, signed_up) -> None:
+    account = signed_up()
+    log_out(page)
+
+    log_in(page, site.url, account.email, "not the password at all")
+
+    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+    expect(navbar(page).get_by_role("link", name="Profile")).to_have_count(0)
+    page.goto(f"{site.url}/profile/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_password_reset_by_emailed_link_then_log_in_with_the_new_password(
+    page: Page, site: Site, smtp: SMTPSink, signed_up
+) -> None:
+    account = signed_up()
+    log_out(page)
+
+    set_new_password(page, request_password_reset(page, site, smtp, account.email), NEW_PASSWORD)
+
+    log_in(page, site.url, account.email, account.password)
+    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    log_in(page, site.url, account.email, NEW_PASSWORD)
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+
+
+def test_a_used_reset_link_is_refused(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
+    account = signed_up()
+    log_out(page)
+    reset_link = request_password_reset(page, site, smtp, account.email)
+    set_new_password(page, reset_link, NEW_PASSWORD)
+
+    page.goto(reset_link)
+
+    expect(page.get_by_role("heading", name="Bad token")).to_be_visible()
+    expect(page.get_by_text("The password reset link was invalid")).to_be_visible()
+    expect(page.get_by_label("New Password", exact=True)).to_have_count(0)
+
+
+@pytest.fixture
+def site_without_mail_server(site_env: dict[str, str]) -> Iterator[Site]:
+    """A second instance whose mail server is down: nothing listens on its SMTP port."""
+    with serve({**site_env, "EMAIL_URL": f"smtp://127.0.0.1:{free_port()}"}, "no-mail", workers=1) as running:
+        yield running
+
+
+def test_signup_succeeds_while_the_mail_server_is_down(page: Page, site_without_mail_server: Site) -> None:
+    site = site_without_mail_server
+    fill_signup_form(page, site.url, unique_email(), PASSWORD)
+
+    with page.expect_response(lambda response: response.request.method == "POST") as submitted:
+        page.get_by_role("button", name="Sign up").click()
+
+    assert submitted.value.status == 302
+    assert submitted.value.header_value("location") == "/accounts/confirm-email/"
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
+    assert "event=email_failed" in site.log_text()
