@@ -52,7 +52,7 @@ def validate_cv_file(value: File) -> None:
 
 def _mismatch(extension: str) -> ValidationError:
     return ValidationError(
-        "The file's content is not a %(kind)s document, whatever its name says.",
+        "The file's content is not a real %(kind)s document, whatever its name says.",
         code="cv_content",
         params={"kind": extension.upper()},
     )

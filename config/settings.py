@@ -135,8 +135,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
-# A reset asked for an unknown address sends nothing: the public form is no way to mail strangers.
-ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# A reset for an unknown address is answered by an email without a link, as a known one is by an
+# email with one: the page, the work done and so the response time are the same either way.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "

@@ -100,11 +100,10 @@ def test_with_the_database_backend_signup_queues_mail_instead_of_sending_it(
     assert queued.count() == 2  # the verification and the welcome email, neither sent by the request
 
 
-def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(
-    user, database_tasks, smtp_down, settings, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        User.objects.create_user(email="retry@example.com", password="pw")
+# The worker manages its own database connection, so these tests commit for real.
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(database_tasks, smtp_down, settings):
+    User.objects.create_user(email="retry@example.com", password="pw")
     delays = []
     for _ in range(len(settings.EMAIL_RETRY_DELAYS) + 1):
         before = timezone.now()
@@ -120,11 +119,9 @@ def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(
     assert [round(d) for d in delays] == pytest.approx(settings.EMAIL_RETRY_DELAYS, abs=2)
 
 
-def test_a_retried_email_is_delivered_once_the_server_is_back(
-    database_tasks, smtp_down, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        User.objects.create_user(email="later@example.com", password="pw")
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_email_is_delivered_once_the_server_is_back(database_tasks, smtp_down):
+    User.objects.create_user(email="later@example.com", password="pw")
     run_worker()
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     sink = SMTPSink(port=smtp_down).start()

@@ -45,7 +45,7 @@ def test_uppercase_extension_is_accepted():
 def test_executable_renamed_pdf_is_refused():
     error = refusal("cv.pdf", cv_files.EXE_BYTES)
     assert error.code == "cv_content"
-    assert "not a PDF document" in error.messages[0]
+    assert "not a real PDF document" in error.messages[0]
 
 
 def test_html_renamed_pdf_is_refused():
@@ -61,7 +61,7 @@ def test_empty_file_is_refused():
 def test_plain_zip_renamed_docx_is_refused():
     error = refusal("cv.docx", cv_files.make_plain_zip())
     assert error.code == "cv_content"
-    assert "not a DOCX document" in error.messages[0]
+    assert "not a real DOCX document" in error.messages[0]
 
 
 def test_pdf_renamed_odt_is_refused():
