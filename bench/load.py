@@ -3,7 +3,7 @@
 import json
 import statistics
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .servers import Gunicorn
@@ -31,12 +31,14 @@ PAGES = (
 
 @dataclass
 class WrkRun:
+    requests: int
     requests_per_second: float
     p50_ms: float
     p99_ms: float
     max_ms: float
     errors: int
     bad_status: int
+    server_cpu_ms_per_request: float = 0.0
 
 
 def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None) -> WrkRun:
@@ -47,6 +49,7 @@ def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     report = json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("{")))
     return WrkRun(
+        requests=report["requests"],
         requests_per_second=report["requests"] / (report["duration_us"] / 1e6),
         p50_ms=report["p50_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
@@ -54,6 +57,17 @@ def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None
         errors=report["errors"],
         bad_status=report["bad_status"],
     )
+
+
+def drive(server: Gunicorn, path: str, *, seconds: float, connections: int, cookie: str | None = None) -> WrkRun:
+    """A wrk run against ``server``, with the server's CPU milliseconds per request during it.
+
+    CPU time per request barely moves when other programs load the machine, unlike requests per second.
+    """
+    cpu_before = server.cpu_seconds()
+    run = wrk(server.url + path, seconds=seconds, connections=connections, cookie=cookie)
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000
+    return replace(run, server_cpu_ms_per_request=cpu_ms / max(run.requests, 1))
 
 
 @dataclass
@@ -65,6 +79,8 @@ class PageResult:
     ceiling_requests_per_second: float
     ratio_to_ceiling: float
     p99_over_p50: float
+    cpu_ms_per_request: float
+    cpu_ratio_to_ceiling: float
     errors: int
     bad_status: int
     rounds: list[dict]
@@ -88,13 +104,10 @@ def measure_pages(
     runs: dict[Page, list[tuple[WrkRun, WrkRun]]] = {page: [] for page in PAGES}
     for _ in range(rounds):
         for page in PAGES:
-            site_run = wrk(
-                site.url + page.path,
-                seconds=seconds,
-                connections=connections,
-                cookie=cookie if page.signed_in else None,
+            site_run = drive(
+                site, page.path, seconds=seconds, connections=connections, cookie=cookie if page.signed_in else None
             )
-            ceiling_run = wrk(ceiling.url + "/", seconds=seconds, connections=connections)
+            ceiling_run = drive(ceiling, "/", seconds=seconds, connections=connections)
             runs[page].append((site_run, ceiling_run))
     results = [summarise(page.label, pairs) for page, pairs in runs.items()]
     every_ceiling_run = [(ceiling_run, ceiling_run) for pairs in runs.values() for _, ceiling_run in pairs]
@@ -112,6 +125,10 @@ def summarise(label: str, pairs: list[tuple[WrkRun, WrkRun]]) -> PageResult:
         ceiling_requests_per_second=statistics.median(ceiling.requests_per_second for _, ceiling in pairs),
         ratio_to_ceiling=statistics.median(s.requests_per_second / c.requests_per_second for s, c in pairs),
         p99_over_p50=statistics.median(run.p99_ms / run.p50_ms for run in sites),
+        cpu_ms_per_request=statistics.median(run.server_cpu_ms_per_request for run in sites),
+        cpu_ratio_to_ceiling=statistics.median(
+            c.server_cpu_ms_per_request / s.server_cpu_ms_per_request for s, c in pairs
+        ),
         errors=sum(run.errors for run in sites),
         bad_status=sum(run.bad_status for run in sites),
         rounds=[{"site": asdict(s), "ceiling": asdict(c)} for s, c in pairs],

@@ -78,8 +78,9 @@ def markdown(results: Results) -> str:
         f"### Pages: wrk, {settings['rounds']} rounds × {settings['seconds']} s per page, "
         f"{settings['connections']} connections, alternating with the ceiling",
         "",
-        "| page | req/s | × ceiling | p50 ms | p99 ms | p99 / p50 | queries warm (cold) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| page | req/s | × ceiling | p50 ms | p99 ms | p99 / p50 | server CPU ms/req | × ceiling by CPU "
+        "| queries warm (cold) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     counts = {count.page: count for count in results.queries}
     for page in results.pages:
@@ -87,7 +88,8 @@ def markdown(results: Results) -> str:
         queries = f"{count.warm} ({count.cold})" if count else "0"
         lines.append(
             f"| {page.page} | {page.requests_per_second:.0f} | {page.ratio_to_ceiling:.2f} | {page.p50_ms:.1f} "
-            f"| {page.p99_ms:.1f} | {page.p99_over_p50:.1f} | {queries} |"
+            f"| {page.p99_ms:.1f} | {page.p99_over_p50:.1f} | {page.cpu_ms_per_request:.2f} "
+            f"| {page.cpu_ratio_to_ceiling:.2f} | {queries} |"
         )
     memory = results.memory
     lines += [

@@ -99,6 +99,18 @@ class Gunicorn(Process):
         default = (os.cpu_count() or 1) * 2 + 1
         return int(self.environment.get("GUNICORN_WORKERS", default))
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers, including workers already recycled."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        # utime, stime, cutime, cstime: reaped (recycled) workers' time is in the master's cutime/cstime.
+        total = sum(_stat_fields(self.pid)[11:15])
+        for pid in self.worker_pids():
+            try:
+                total += sum(_stat_fields(pid)[11:13])
+            except OSError:
+                pass  # exited since listed; its time is now the master's
+        return total / ticks
+
     def worker_pids(self) -> list[int]:
         """The master's children, found by their parent id in /proc."""
         children = []
@@ -106,14 +118,20 @@ class Gunicorn(Process):
             if not entry.name.isdigit():
                 continue
             try:
-                with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                    # The command name may hold spaces; the parent id is the 2nd field after its closing ")".
-                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                parent = _stat_fields(int(entry.name))[1]
             except (OSError, IndexError, ValueError):
                 continue
             if parent == self.pid:
                 children.append(int(entry.name))
         return children
+
+
+def _stat_fields(pid: int) -> list[int]:
+    """The numeric fields of /proc/<pid>/stat after the command name (state is field 0, ppid field 1)."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        # The command name may hold spaces and parentheses; the fields start after the last ")".
+        fields = stat.read().rsplit(b")", 1)[1].split()
+    return [int(field) if field.lstrip(b"-").isdigit() else 0 for field in fields]
 
 
 def task_worker(name: str, environment: dict[str, str], logs: Path) -> Process:
