@@ -1,0 +1,247 @@
+"""Every page a person can reach, signed out and signed in: valid HTML5 and no serious axe-core violation."""
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, Response
+
+from e2e.conftest import PASSWORD, PROJECT_DIR, Site, link_in, navbar, unique_email
+from tests import cv_files
+from tests.smtp_sink import SMTPSink
+
+VNU_JAR = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+# Every page the scan visits, in the order a person meets them; each one is a test of its own below.
+PAGES = [
+    "home (signed out)",
+    "sign-up",
+    "sign-up with errors",
+    "log-in",
+    "log-in with errors",
+    "password reset",
+    "not found (signed out)",
+    "invalid confirmation link",
+    "verification sent",
+    "confirm email",
+    "home (signed in)",
+    "profile",
+    "profile edit",
+    "profile edit with a refused upload",
+    "profile with a CV",
+    "profile edit with a CV",
+    "email addresses",
+    "email addresses with errors",
+    "password change",
+    "password change with errors",
+    "sessions",
+    "account deletion",
+    "account deletion with a wrong password",
+    "log-out",
+    "not found (signed in)",
+    "password reset done",
+    "password reset from key",
+    "password reset from key with errors",
+    "password reset from key done",
+    "password reset link already used",
+    "too many requests",
+]
+
+
+@dataclass
+class Scan:
+    html_file: Path
+    status: int
+    violations: list[dict]
+
+
+class PageScanner:
+    """Keeps each page's HTML exactly as served and runs axe-core on it as the browser shows it."""
+
+    def __init__(self, page: Page, html_dir: Path, screenshot_dir: Path) -> None:
+        self.page = page
+        self.html_dir = html_dir
+        self.screenshot_dir = screenshot_dir
+        self.axe = Axe()
+        self.scans: dict[str, Scan] = {}
+
+    def record(self, name: str, response: Response | None) -> None:
+        assert name in PAGES, f"{name!r} is not listed in PAGES"
+        assert response is not None, f"{name}: no response"
+        html_file = self.html_dir / f"{len(self.scans):02d}-{re.sub('[^a-z0-9]+', '-', name).strip('-')}.html"
+        html_file.write_bytes(response.body())
+        results = self.axe.run(self.page)
+        violations = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if violations:
+            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=self.screenshot_dir / f"{html_file.stem}.png", full_page=True)
+        self.scans[name] = Scan(html_file=html_file, status=response.status, violations=violations)
+
+    def visit(self, name: str, url: str) -> None:
+        self.record(name, self.page.goto(url))
+
+    def submit(self, name: str, click: Callable[[], None]) -> None:
+        """Submit a form and record the page it leads to (after any redirect)."""
+        with self.page.expect_navigation() as navigation:
+            click()
+        self.record(name, navigation.value)
+
+    def navigation(self) -> AbstractContextManager:
+        return self.page.expect_navigation()
+
+
+@pytest.fixture(scope="module")
+def scans(
+    browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory, pytestconfig
+) -> Iterator[dict[str, Scan]]:
+    """Walk through the whole site once, as one person, keeping every page it meets."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    screenshots = Path(pytestconfig.getoption("--output")) / "pages"
+    scanner = PageScanner(page, tmp_path_factory.mktemp("pages"), screenshots)
+    url, email = site.url, unique_email("scan")
+
+    # Signed out.
+    scanner.visit("home (signed out)", f"{url}/")
+    scanner.visit("sign-up", f"{url}/accounts/signup/")
+    page.get_by_label("Email").fill("not an email address")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill("a different password 99")
+    scanner.submit("sign-up with errors", page.get_by_role("button", name="Sign up").click)
+    scanner.visit("log-in", f"{url}/accounts/login/")
+    page.get_by_label("Email").fill(unique_email("nobody"))
+    page.get_by_label("Password").fill("not the password")
+    scanner.submit("log-in with errors", page.get_by_role("button", name="Sign in").click)
+    scanner.visit("password reset", f"{url}/accounts/password/reset/")
+    scanner.visit("not found (signed out)", f"{url}/no-such-page/")
+    scanner.visit("invalid confirmation link", f"{url}/accounts/confirm-email/not-a-key/")
+
+    # Sign up and confirm.
+    page.goto(f"{url}/accounts/signup/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    scanner.submit("verification sent", page.get_by_role("button", name="Sign up").click)
+    scanner.visit("confirm email", link_in(smtp.wait_for(email, "Confirm"), "/accounts/confirm-email/"))
+    with scanner.navigation():
+        page.get_by_role("button", name="Confirm").click()
+
+    # Signed in.
+    scanner.visit("home (signed in)", f"{url}/")
+    scanner.visit("profile", f"{url}/profile/")
+    scanner.visit("profile edit", f"{url}/profile/edit/")
+    page.get_by_label("CV", exact=True).set_input_files(
+        files=[{"name": "cv.pdf", "mimeType": "application/pdf", "buffer": cv_files.EXE_BYTES}]
+    )
+    scanner.submit("profile edit with a refused upload", page.get_by_role("button", name="Save profile").click)
+    page.get_by_label("CV", exact=True).set_input_files(
+        files=[{"name": "My CV.pdf", "mimeType": "application/pdf", "buffer": cv_files.make_pdf()}]
+    )
+    scanner.submit("profile with a CV", page.get_by_role("button", name="Save profile").click)
+    scanner.visit("profile edit with a CV", f"{url}/profile/edit/")
+    scanner.visit("email addresses", f"{url}/accounts/email/")
+    page.get_by_label("Change to").fill("not an email address")
+    scanner.submit("email addresses with errors", page.get_by_role("button", name="Change email").click)
+    scanner.visit("password change", f"{url}/accounts/password/change/")
+    page.get_by_label("Current password").fill("not the password")
+    page.get_by_label("New Password", exact=True).fill("another long password 77")
+    page.get_by_label("New Password (again)").fill("another long password 77")
+    scanner.submit("password change with errors", page.get_by_role("button", name="Change password").click)
+    scanner.visit("sessions", f"{url}/accounts/sessions/")
+    scanner.visit("account deletion", f"{url}/accounts/delete/")
+    page.get_by_label("Password").fill("not the password")
+    scanner.submit("account deletion with a wrong password", page.get_by_role("button", name="Delete my account").click)
+    scanner.visit("log-out", f"{url}/accounts/logout/")
+    scanner.visit("not found (signed in)", f"{url}/no-such-page/")
+    with scanner.navigation():
+        navbar(page).get_by_role("button", name="Log out").click()
+
+    # Signed out again: reset the password from the emailed link.
+    page.goto(f"{url}/accounts/password/reset/")
+    page.get_by_label("Email").fill(email)
+    scanner.submit("password reset done", page.get_by_role("button", name="Reset my password").click)
+    reset_link = link_in(smtp.wait_for(email, "Password reset"), "/accounts/password/reset/key/")
+    scanner.visit("password reset from key", reset_link)
+    page.get_by_label("New Password", exact=True).fill("a new long password 88")
+    page.get_by_label("New Password (again)").fill("a different new password 89")
+    scanner.submit("password reset from key with errors", page.get_by_role("button", name="Change password").click)
+    page.get_by_label("New Password", exact=True).fill("a new long password 88")
+    page.get_by_label("New Password (again)").fill("a new long password 88")
+    scanner.submit("password reset from key done", page.get_by_role("button", name="Change password").click)
+    scanner.visit("password reset link already used", reset_link)
+
+    # Rate limits count per gunicorn worker: with two workers, eleven requests for one address must trip one.
+    throttled = unique_email("throttled")
+    for _ in range(11):
+        page.goto(f"{url}/accounts/password/reset/")
+        page.get_by_label("Email").fill(throttled)
+        with scanner.navigation() as navigation:
+            page.get_by_role("button", name="Reset my password").click()
+        if navigation.value.status == 429:
+            scanner.record("too many requests", navigation.value)
+            break
+
+    context.close()
+    yield scanner.scans
+
+
+@pytest.fixture(scope="module")
+def html_errors(scans: dict[str, Scan]) -> dict[Path, list[str]]:
+    """Validate every page with the W3C Nu checker in one run: the JVM starts once."""
+    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `npm ci`"
+    assert shutil.which("java"), "java is needed for the Nu HTML checker"
+    files = [str(scan.html_file) for scan in scans.values()]
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stdout)["messages"]
+    errors: dict[Path, list[str]] = {Path(file): [] for file in files}
+    for message in messages:
+        if message["type"] in {"error", "non-document-error"}:
+            file = Path(message["url"].removeprefix("file:"))
+            line = message.get("lastLine", "?")
+            errors.setdefault(file, []).append(f"{file.name}:{line}: {message['message']}")
+    return errors
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            lines.extend(f"      {line}" for line in node.get("failureSummary", "").splitlines())
+    return "\n".join(lines)
+
+
+def test_the_scan_reached_every_page(scans: dict[str, Scan]) -> None:
+    assert list(scans) == PAGES
+    assert scans["not found (signed out)"].status == 404
+    assert scans["not found (signed in)"].status == 404
+    assert scans["too many requests"].status == 429
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_serious_accessibility_violation(scans: dict[str, Scan], name: str) -> None:
+    assert name in scans, f"the scan never reached {name!r}"
+    violations = scans[name].violations
+    assert not violations, f"{name} ({scans[name].html_file.name}):\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_valid_html(scans: dict[str, Scan], html_errors: dict[Path, list[str]], name: str) -> None:
+    assert name in scans, f"the scan never reached {name!r}"
+    errors = html_errors[scans[name].html_file]
+    assert not errors, f"{name}: {len(errors)} HTML error(s):\n" + "\n".join(errors)
