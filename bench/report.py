@@ -34,11 +34,12 @@ class Target:
 
 def targets(results: Results) -> list[Target]:
     pages = {page.page.split(" ")[0]: page for page in results.pages}
+    ceiling = results.pages[-1]
     queries = {count.page.split(" ")[0]: count for count in results.queries}
     memory, signup = results.memory, results.signup
     upload_growth = max(memory.accepted_rss_growth_bytes, memory.refused_rss_growth_bytes)
     refused_disk = max(memory.refused_disk_growth_bytes, memory.refused_written_bytes)
-    worst_tail = max((page for page in results.pages if not page.page.startswith("ceiling")), key=tail)
+    worst_tail = max((page for page in results.pages if page is not ceiling), key=lambda page: page.p99_over_p50)
     profile_queries = max(queries["/profile/"].cold, queries["/profile/"].warm)
     return [
         Target(
@@ -52,7 +53,10 @@ def targets(results: Results) -> list[Target]:
             pages["/accounts/login/"].ratio_to_ceiling >= 0.4,
         ),
         Target(
-            "p99 ≤ 3 × p50, every page", f"worst {tail(worst_tail):.1f} × ({worst_tail.page})", tail(worst_tail) <= 3
+            "p99 ≤ 3 × p50, every page",
+            f"worst {worst_tail.p99_over_p50:.1f} × ({worst_tail.page}); the ceiling's own: "
+            f"{ceiling.p99_over_p50:.1f} ×",
+            worst_tail.p99_over_p50 <= 3,
         ),
         Target("/profile/ ≤ 2 queries", f"{profile_queries}", profile_queries <= 2),
         Target("sign-up p50, 2 s mail ≤ 1.2 × instant mail", f"{signup.p50_ratio:.2f} ×", signup.p50_ratio <= 1.2),
@@ -63,10 +67,6 @@ def targets(results: Results) -> list[Target]:
             refused_disk <= memory.limit_bytes + CHUNK,
         ),
     ]
-
-
-def tail(page: PageResult) -> float:
-    return page.p99_ms / page.p50_ms
 
 
 def markdown(results: Results) -> str:
