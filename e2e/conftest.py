@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from itertools import count
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -90,11 +90,13 @@ def throwaway_database(workdir: Path) -> Iterator[str]:
 
     name = f"e2e_{secrets.token_hex(6)}"
     server = urlsplit(url)
-    admin_url = urlunsplit(server._replace(scheme="postgresql"))
+    query = f"?{server.query}" if server.query else ""
+    # Connect to the database the URL names (it exists), to create and later drop a sibling of it.
+    admin_url = f"postgresql://{server.netloc}{server.path}{query}"
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield urlunsplit(server._replace(path=f"/{name}"))
+        yield f"{server.scheme}://{server.netloc}/{name}{query}"
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

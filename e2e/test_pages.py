@@ -55,12 +55,15 @@ PAGES = [
     "too many requests",
 ]
 
+EXPECTED_STATUS = {"not found (signed out)": 404, "not found (signed in)": 404, "too many requests": 429}
+
 
 @dataclass
 class Scan:
     html_file: Path
     status: int
     violations: list[dict]
+    browser_errors: list[str]
 
 
 class PageScanner:
@@ -72,6 +75,14 @@ class PageScanner:
         self.screenshot_dir = screenshot_dir
         self.axe = Axe()
         self.scans: dict[str, Scan] = {}
+        self.console_errors: list[str] = []
+        self.failed_resources: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("response", self._check_resource)
+
+    def _check_resource(self, response: Response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.failed_resources.append(f"{response.status} {response.url}")
 
     def record(self, name: str, response: Response | None) -> None:
         assert name in PAGES, f"{name!r} is not listed in PAGES"
@@ -83,7 +94,12 @@ class PageScanner:
         if violations:
             self.screenshot_dir.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=self.screenshot_dir / f"{html_file.stem}.png", full_page=True)
-        self.scans[name] = Scan(html_file=html_file, status=response.status, violations=violations)
+        if response.status >= 400:
+            # The browser reports the page's own error status in the console too; that one is intended.
+            self.console_errors = [error for error in self.console_errors if "Failed to load resource" not in error]
+        problems = self.failed_resources + self.console_errors
+        self.scans[name] = Scan(html_file, response.status, violations, browser_errors=problems)
+        self.console_errors, self.failed_resources = [], []
 
     def visit(self, name: str, url: str) -> None:
         self.record(name, self.page.goto(url))
@@ -226,11 +242,15 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def test_the_scan_reached_every_page(scans: dict[str, Scan]) -> None:
+def test_the_scan_reached_every_page_with_its_expected_status(scans: dict[str, Scan]) -> None:
     assert list(scans) == PAGES
-    assert scans["not found (signed out)"].status == 404
-    assert scans["not found (signed in)"].status == 404
-    assert scans["too many requests"].status == 429
+    statuses = {name: scan.status for name, scan in scans.items()}
+    assert statuses == {name: EXPECTED_STATUS.get(name, 200) for name in PAGES}
+
+
+def test_no_page_has_a_broken_resource_or_a_csp_violation(scans: dict[str, Scan]) -> None:
+    broken = {name: scan.browser_errors for name, scan in scans.items() if scan.browser_errors}
+    assert not broken, "\n".join(f"{name}: {errors}" for name, errors in broken.items())
 
 
 @pytest.mark.parametrize("name", PAGES)
