@@ -60,8 +60,9 @@ class Site:
     log: Path
     process: subprocess.Popen = field(repr=False)
 
-    def manage(self, *args: str) -> subprocess.CompletedProcess:
-        return manage(self.env, *args)
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """``site.manage("createsuperuser", "--noinput", env={"DJANGO_SUPERUSER_EMAIL": ...})``"""
+        return manage({**self.env, **(env or {})}, *args)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")

@@ -105,6 +105,16 @@ def test_a_used_reset_link_is_refused(page: Page, site: Site, smtp: SMTPSink, si
     expect(page.get_by_label("New Password", exact=True)).to_have_count(0)
 
 
+def test_an_operator_created_superuser_gets_exactly_one_welcome_email(site: Site, smtp: SMTPSink) -> None:
+    email = unique_email("staff")
+    site.manage(
+        "createsuperuser", "--noinput", env={"DJANGO_SUPERUSER_EMAIL": email, "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
+    )
+
+    smtp.wait_for(email, "Welcome to")
+    assert [message["Subject"] for message in smtp.to(email)] == ["Welcome to Signals Site"]
+
+
 @pytest.fixture
 def site_without_mail_server(site_env: dict[str, str]) -> Iterator[Site]:
     """A second instance whose mail server is down: nothing listens on its SMTP port."""
