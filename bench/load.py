@@ -110,6 +110,9 @@ def measure_pages(
             ceiling_run = drive(ceiling, "/", seconds=seconds, connections=connections)
             runs[page].append((site_run, ceiling_run))
     results = [summarise(page.label, pairs) for page, pairs in runs.items()]
+    failing = [result.page for result in results if result.bad_status]
+    if failing:
+        raise RuntimeError(f"4xx/5xx answers under load from {', '.join(failing)}: the numbers would be meaningless")
     every_ceiling_run = [(ceiling_run, ceiling_run) for pairs in runs.values() for _, ceiling_run in pairs]
     results.append(summarise("ceiling: / (bare Django hello)", every_ceiling_run))
     return results
