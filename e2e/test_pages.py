@@ -4,7 +4,8 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ class PageScanner:
         self.screenshot_dir = screenshot_dir
         self.axe = Axe()
         self.scans: dict[str, Scan] = {}
+        self.broken_off: str | None = None
         self.console_errors: list[str] = []
         self.failed_resources: list[str] = []
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
@@ -114,17 +116,9 @@ class PageScanner:
         return self.page.expect_navigation()
 
 
-@pytest.fixture(scope="module")
-def scans(
-    browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory, pytestconfig
-) -> Iterator[dict[str, Scan]]:
-    """Walk through the whole site once, as one person, keeping every page it meets."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    screenshots = Path(pytestconfig.getoption("--output")) / "pages"
-    scanner = PageScanner(page, tmp_path_factory.mktemp("pages"), screenshots)
-    url, email = site.url, unique_email("scan")
+def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> None:
+    """Every page, in the order one person meets them: signed out, signing up, signed in, resetting."""
+    page, url, email = scanner.page, site.url, unique_email("scan")
 
     # Signed out.
     scanner.visit("home (signed out)", f"{url}/")
@@ -206,8 +200,30 @@ def scans(
             scanner.record("too many requests", navigation.value)
             break
 
+
+@pytest.fixture(scope="module")
+def scanned(
+    browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory, pytestconfig
+) -> PageScanner:
+    """Walk through the whole site once, keeping every page it meets; a walk that breaks off keeps the rest."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    screenshots = Path(pytestconfig.getoption("--output")) / "pages"
+    scanner = PageScanner(page, tmp_path_factory.mktemp("pages"), screenshots)
+    try:
+        walk_through_the_site(scanner, site, smtp)
+    except Exception:  # reported by test_the_scan_reached_every_page_with_its_expected_status
+        scanner.broken_off = traceback.format_exc()
+        screenshots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=screenshots / "walk-broken-off.png", full_page=True)
     context.close()
-    yield scanner.scans
+    return scanner
+
+
+@pytest.fixture(scope="module")
+def scans(scanned: PageScanner) -> dict[str, Scan]:
+    return scanned.scans
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +238,7 @@ def html_errors(scans: dict[str, Scan]) -> dict[Path, list[str]]:
         text=True,
         timeout=300,
     )
+    assert result.stdout.startswith("{"), f"the Nu checker did not run:\n{result.stderr}"
     messages = json.loads(result.stdout)["messages"]
     errors: dict[Path, list[str]] = {Path(file): [] for file in files}
     for message in messages:
@@ -242,7 +259,9 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def test_the_scan_reached_every_page_with_its_expected_status(scans: dict[str, Scan]) -> None:
+def test_the_scan_reached_every_page_with_its_expected_status(scanned: PageScanner) -> None:
+    assert scanned.broken_off is None, f"the walk broke off after {list(scanned.scans)[-1:]}:\n{scanned.broken_off}"
+    scans = scanned.scans
     assert list(scans) == PAGES
     statuses = {name: scan.status for name, scan in scans.items()}
     assert statuses == {name: EXPECTED_STATUS.get(name, 200) for name in PAGES}
