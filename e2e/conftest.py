@@ -47,6 +47,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.output = str(ARTIFACTS_DIR)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed journey's report ends with the server's log: a 500's traceback is there, not in the browser."""
+    report = yield
+    site = getattr(item, "funcargs", {}).get("site")
+    if report.when == "call" and report.failed and isinstance(site, Site):
+        report.sections.append(("site log (last 60 lines)", "\n".join(site.log_text().splitlines()[-60:])))
+    return report
+
+
 # --- The served site -----------------------------------------------------------------------------
 
 
