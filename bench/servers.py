@@ -9,6 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from .workspace import PROJECT_ROOT
 
@@ -53,11 +54,13 @@ class Process:
             self.process.kill()
             self.process.wait()
 
-    def __enter__(self) -> "Process":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None):
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -77,7 +80,11 @@ class Gunicorn(Process):
 
     def start(self) -> None:
         super().start()
-        self.wait_until_ready()
+        try:
+            self.wait_until_ready()
+        except BaseException:
+            self.stop()  # __exit__ never runs when __enter__ fails
+            raise
 
     def wait_until_ready(self) -> None:
         """Wait for an answer, then for every worker to have booted (so no load lands on a half-started one)."""
