@@ -23,9 +23,6 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.smtp_sink import SMTPSink, free_port
 
-# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there otherwise.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_DIR / "e2e-artifacts"
 PASSWORD = "a long e2e password 42"
@@ -55,6 +52,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "call" and report.failed and isinstance(site, Site):
         report.sections.append(("site log (last 60 lines)", "\n".join(site.log_text().splitlines()[-60:])))
     return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_django_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there otherwise.
+
+    Set for the end-to-end tests only, and taken back after: ``check --deploy`` rightly fails when a
+    process it starts inherits this variable.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 # --- The served site -----------------------------------------------------------------------------
