@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.apps.SiteStaticFilesConfig",  # django.contrib.staticfiles, collecting less
     "django.contrib.humanize",  # allauth.usersessions' session list uses naturaltime
     "allauth",
     "allauth.account",

@@ -170,3 +170,12 @@ def test_too_many_signups_from_one_address_get_the_429_page(client, settings):
     assert response.status_code == 429
     assert b"Too many attempts" in response.content
     assert not User.objects.filter(email="one-too-many@example.com").exists()
+
+
+def test_a_pending_email_change_page_has_no_inline_style(client, user, django_capture_on_commit_callbacks):
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/email/", {"action_add": "", "email": "new@example.com"})
+    page = client.get("/accounts/email/").content.decode()
+    assert "new@example.com" in page and 'id="pending-email"' in page
+    assert "style=" not in page  # the CSP forbids inline styles
