@@ -1,5 +1,8 @@
 """The user in the admin, with a staff-only CV download."""
 
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -11,6 +14,27 @@ from django.utils.html import format_html
 from .forms import UserChangeForm, UserCreationForm
 from .models import User
 from .views import cv_download_response
+
+
+@dataclass
+class StoredFileLink:
+    """What the admin's file widget shows as "Currently": the staff download, by the original name."""
+
+    url: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffCVInput(forms.ClearableFileInput):
+    """The admin's CV widget; uploads are never served from a media URL, so it links to the staff view."""
+
+    link: StoredFileLink | None = None
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return self.link if value and self.link else value
 
 
 @admin.register(User)
@@ -35,6 +59,15 @@ class UserAdmin(DjangoUserAdmin):
             return "—"
         url = reverse("admin:accounts_user_cv", args=[user.pk])
         return format_html('<a href="{}">{}</a>', url, user.cv_original_name)
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "cv" in form.base_fields:
+            widget = StaffCVInput()
+            if obj is not None and obj.cv:
+                widget.link = StoredFileLink(reverse("admin:accounts_user_cv", args=[obj.pk]), obj.cv_original_name)
+            form.base_fields["cv"].widget = widget
+        return form
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.cv_view)

@@ -367,3 +367,11 @@ def test_profile_renders_in_two_queries_with_a_warm_session_cache(client, user_w
     client.get("/profile/")  # warms the cached_db session
     with django_assert_max_num_queries(2):
         assert client.get("/profile/").status_code == 200
+
+
+def test_admin_change_form_links_the_current_cv_to_the_staff_download_only(client, user_with_cv, make_user):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:accounts_user_change", args=[user_with_cv.pk])).content.decode()
+    staff_url = reverse("admin:accounts_user_cv", args=[user_with_cv.pk])
+    assert f'href="{staff_url}">My CV.pdf</a>' in page
+    assert user_with_cv.cv.name not in page  # the random stored name is never shown or linked
