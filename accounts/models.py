@@ -18,6 +18,7 @@ class User(AbstractUser):
         upload_to=cv_upload_to,
         blank=True,
         max_length=255,
+        db_index=True,  # cleanup and the sweep look rows up by stored name
         validators=[validate_cv_file],
     )
     # The name the person's computer gave the file, sanitised; shown and used for downloads only.
@@ -46,6 +47,7 @@ class User(AbstractUser):
         self.email = type(self).objects.normalize_email(self.email)
 
     def save(self, *args, **kwargs) -> None:
+        self.email = type(self).objects.normalize_email(self.email)
         self._record_cv_metadata()
         super().save(*args, **kwargs)
 

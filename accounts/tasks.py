@@ -1,8 +1,8 @@
-"""Background work: every outgoing email is delivered here, with retries when the server fails."""
+"""Background work: every outgoing email, with retries when the server fails, and stored-file cleanup."""
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from .models import User
 
 logger = logging.getLogger(__name__)
 
@@ -54,22 +56,51 @@ def deliver_email(*, message: dict[str, Any], attempt: int = 1) -> None:
         email.send()
     except (smtplib.SMTPException, OSError) as error:
         retry_at = _schedule_retry(message, attempt)
-        logger.warning(
-            "event=email_failed subject=%r recipients=%d attempt=%d error=%r retry_at=%s",
-            message["subject"],
-            recipients,
-            attempt,
-            error,
-            retry_at.isoformat() if retry_at else "never",
-        )
+        if retry_at:
+            logger.warning(
+                "event=email_failed subject=%r recipients=%d attempt=%d error=%r retry_at=%s",
+                *(message["subject"], recipients, attempt, error, retry_at.isoformat()),
+            )
+        else:
+            # Nothing more will be tried: the task result stays FAILED for an operator to see.
+            logger.error(
+                "event=email_gave_up subject=%r recipients=%d attempt=%d error=%r",
+                *(message["subject"], recipients, attempt, error),
+            )
         raise
     logger.info("event=email_sent subject=%r recipients=%d attempt=%d", message["subject"], recipients, attempt)
 
 
-def _schedule_retry(message: dict[str, Any], attempt: int):
+def _schedule_retry(message: dict[str, Any], attempt: int) -> datetime | None:
     delays = settings.EMAIL_RETRY_DELAYS
     if attempt > len(delays) or not deliver_email.get_backend().supports_defer:
         return None
     retry_at = timezone.now() + timedelta(seconds=delays[attempt - 1])
     deliver_email.using(run_after=retry_at).enqueue(message=message, attempt=attempt + 1)
     return retry_at
+
+
+@task()
+def delete_stored_files(*, field_name: str, names: list[str], user_id: int | None, reason: str) -> None:
+    """Delete files through their storage, except those another row still points at (one query)."""
+    field = User._meta.get_field(field_name)
+    still_referenced = set(
+        User._default_manager.filter(**{f"{field.attname}__in": names}).values_list(field.attname, flat=True)
+    )
+    failed = []
+    for name in names:
+        if name in still_referenced:
+            logger.info(
+                "event=file_kept reason=still_referenced field=%s name=%s user_id=%s", field_name, name, user_id
+            )
+            continue
+        try:
+            field.storage.delete(name)  # a file already gone is not an error, on disk or on S3
+        except Exception as error:
+            logger.exception("event=file_delete_failed field=%s name=%s user_id=%s", field_name, name, user_id)
+            failed.append(error)
+            continue
+        logger.info("event=file_deleted reason=%s field=%s name=%s user_id=%s", reason, field_name, name, user_id)
+    if failed:
+        # The task is left failed, visible; sweep_orphaned_files removes the file later.
+        raise failed[0]

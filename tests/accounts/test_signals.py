@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from tests.conftest import stored_files
@@ -183,11 +184,26 @@ def test_queryset_delete_of_many_users_deletes_all_their_files(
     assert stored_files(media_root) == []
 
 
-def test_a_file_already_missing_is_not_an_error(user_with_cv, media_root, django_capture_on_commit_callbacks):
-    (media_root / user_with_cv.cv.name).unlink()
-    with django_capture_on_commit_callbacks(execute=True):
+def test_a_file_already_missing_is_not_an_error(user_with_cv, media_root, caplog, django_capture_on_commit_callbacks):
+    name = user_with_cv.cv.name
+    (media_root / name).unlink()
+    with caplog.at_level("INFO", logger="accounts"), django_capture_on_commit_callbacks(execute=True):
         user_with_cv.delete()
     assert not User.objects.filter(pk=user_with_cv.pk).exists()
+    assert "event=file_delete_failed" not in caplog.text
+    assert f"event=file_deleted reason=user_deleted field=cv name={name}" in caplog.text
+
+
+def test_with_the_database_backend_cleanup_waits_for_the_worker(
+    user_with_cv, media_root, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    name = user_with_cv.cv.name
+    with django_capture_on_commit_callbacks(execute=True):
+        user_with_cv.delete()
+    assert (media_root / name).exists()  # the request did no storage work
+    [queued] = DBTaskResult.objects.filter(task_path="accounts.tasks.delete_stored_files")
+    assert queued.args_kwargs["kwargs"]["names"] == [name]
 
 
 def test_a_file_still_referenced_by_another_row_is_kept(
@@ -212,3 +228,11 @@ def test_saving_a_loaded_user_costs_exactly_one_query(user_with_cv, django_asser
     with django_assert_num_queries(1):
         loaded.first_name = "Grace"
         loaded.save()
+
+
+def test_the_text_part_is_not_html_escaped_but_the_html_part_is(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        User.objects.create_user(email="tom@example.com", password="pw", first_name="Tom & <Jerry>")
+    [message] = welcome_emails()
+    assert "Hello Tom & <Jerry>," in message.body
+    assert "Hello Tom &amp; &lt;Jerry&gt;," in message.alternatives[0][0]

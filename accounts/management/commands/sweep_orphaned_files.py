@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from accounts.files import file_fields
 from accounts.models import User
-from accounts.signals import file_fields
 from accounts.uploads import UPLOAD_FOLDERS
 
 
