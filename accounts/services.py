@@ -4,14 +4,13 @@ import json
 import logging
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
-from django.contrib.auth import logout
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpRequest
 
 from .emails import send_account_deleted_email
 from .models import User
@@ -23,17 +22,21 @@ EXPORT_CHUNK_SIZE = 64 * 1024
 PROFILE_ENTRY_NAME = "profile.json"
 
 
-def delete_account(*, request: HttpRequest, user: User) -> None:
-    """Delete the user and all that is theirs, end every session of theirs, and tell them by email."""
+def delete_account(*, user: User) -> None:
+    """Delete the user and all that is theirs; once committed, end every session and tell them by email."""
     email, user_id = user.email, user.pk
     with transaction.atomic():
-        other_sessions = list(UserSession.objects.filter(user=user))
+        sessions = list(UserSession.objects.filter(user=user))
         user.delete()  # allauth's rows cascade; the signals delete the files after commit
-        transaction.on_commit(lambda: send_account_deleted_email(email=email), robust=True)
-    for session in other_sessions:
+        transaction.on_commit(partial(end_sessions, sessions, user_id=user_id), robust=True)
+        transaction.on_commit(partial(send_account_deleted_email, email=email), robust=True)
+    logger.info("event=account_deleted user_id=%s", user_id)
+
+
+def end_sessions(sessions: list[UserSession], *, user_id: int) -> None:
+    for session in sessions:
         session.end()
-    logout(request)
-    logger.info("event=account_deleted user_id=%s sessions_ended=%d", user_id, len(other_sessions))
+    logger.info("event=sessions_ended user_id=%s count=%d", user_id, len(sessions))
 
 
 def export_data(*, user: User) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Account views: deletion, data export, the private CV download, and the health check."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.files.storage import FileSystemStorage
@@ -60,7 +61,8 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form: DeleteAccountForm) -> HttpResponse:
-        delete_account(request=self.request, user=self.request.user)
+        delete_account(user=self.request.user)
+        logout(self.request)
         messages.success(self.request, "Your account has been deleted.")
         return redirect("home")
 

@@ -105,7 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Rate limits live in the cache: several app servers must share one (CACHE_URL=redis://…).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions sit in the database, with the cache in front only when the cache is shared: a local-memory
+# cache is one per gunicorn worker, and a log-out in one worker would leave the session alive in another.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else "django.contrib.sessions.backends.cached_db"
+)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 # --- Auth and allauth -------------------------------------------------------------------------
@@ -191,7 +197,7 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0
+# WhiteNoise gives the hashed names collectstatic makes a one-year, immutable Cache-Control by itself.
 
 # Uploads: the CV is the only file a person sends; the handler stops storing it past the limit.
 CV_MAX_UPLOAD_BYTES = env.int("CV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
@@ -269,5 +275,7 @@ LOGGING = {
         "profiles": {"level": LOG_LEVEL},
         "django_tasks": {"level": LOG_LEVEL},
         "django.request": {"level": "ERROR"},
+        # Scanners send foreign Host headers all day: they get 400 and a line in the access log, not a traceback.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
     },
 }
