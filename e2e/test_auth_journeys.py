@@ -132,4 +132,4 @@ def test_signup_succeeds_while_the_mail_server_is_down(page: Page, site_without_
     assert submitted.value.status == 302
     assert submitted.value.header_value("location") == "/accounts/confirm-email/"
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
-    assert "event=email_failed" in site.log_text()
+    assert "event=email_gave_up" in site.log_text()

@@ -78,7 +78,7 @@ def test_signup_succeeds_when_the_mail_server_refuses_connections(
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert User.objects.filter(email="new@example.com").exists()
-    assert "event=email_failed" in caplog.text
+    assert "event=email_gave_up" in caplog.text  # the immediate backend cannot retry later
 
 
 def test_signup_succeeds_when_the_mail_server_times_out(
@@ -87,7 +87,7 @@ def test_signup_succeeds_when_the_mail_server_times_out(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/signup/", SIGNUP)
     assert response.status_code == 302
-    assert "event=email_failed" in caplog.text and "timed out" in caplog.text
+    assert "event=email_gave_up" in caplog.text and "timed out" in caplog.text
 
 
 def test_with_the_database_backend_signup_queues_mail_instead_of_sending_it(
@@ -102,7 +102,7 @@ def test_with_the_database_backend_signup_queues_mail_instead_of_sending_it(
 
 # The worker manages its own database connection, so these tests commit for real.
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(database_tasks, smtp_down, settings):
+def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(database_tasks, smtp_down, settings, caplog):
     User.objects.create_user(email="retry@example.com", password="pw")
     delays = []
     for _ in range(len(settings.EMAIL_RETRY_DELAYS) + 1):
@@ -117,6 +117,8 @@ def test_a_refused_send_is_retried_with_growing_delays_then_left_failed(database
     assert set(results.values_list("status", flat=True)) == {"FAILED"}  # visible, not lost
     assert delays == sorted(delays) and delays[0] >= 30 and sum(delays) >= 60
     assert [round(d) for d in delays] == pytest.approx(settings.EMAIL_RETRY_DELAYS, abs=2)
+    assert caplog.text.count("event=email_failed") == len(settings.EMAIL_RETRY_DELAYS)
+    assert caplog.text.count("event=email_gave_up") == 1
 
 
 @pytest.mark.django_db(transaction=True)
