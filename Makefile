@@ -19,6 +19,7 @@ help:
 
 # uv is bootstrapped into .tools/ when the machine has none.
 $(CURDIR)/.tools/bin/uv:
+	@python3 -c "import ensurepip" 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv >/dev/null; }
 	python3 -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check uv
 
@@ -29,6 +30,8 @@ run: install
 	DJANGO_DEBUG=true $(UV) run python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(UV) run python manage.py runserver 127.0.0.1:$(PORT)
 
+# Debug off, as in production; plain HTTP unless DJANGO_HTTPS says otherwise, since it listens on loopback.
+serve: export DJANGO_HTTPS ?= false
 serve: install
 	$(UV) run python manage.py collectstatic --noinput --verbosity 0
 	$(UV) run python manage.py migrate --noinput
@@ -37,11 +40,12 @@ serve: install
 worker: install
 	$(UV) run python manage.py db_worker --queue-name '*'
 
-# System packages the tests drive for real: Chromium, a Java runtime for the HTML checker, PostgreSQL.
+# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL.
 test-deps: install
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	test -x /usr/bin/pg_ctlcluster || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \

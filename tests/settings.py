@@ -1,11 +1,9 @@
 """Settings for the test suite: the real settings with fast, isolated parts swapped in."""
 
 import os
-import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("DJANGO_HTTPS", "false")
-os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="test-media-"))
 
 from config.settings import *  # noqa: E402,F403
 
