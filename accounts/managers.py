@@ -14,7 +14,8 @@ class UserManager(BaseUserManager):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, email: str):
-        return self.get(email__iexact=email)
+        # Stored addresses are normalised on every save, so an exact match can use the index.
+        return self.get(email=self.normalize_email(email))
 
     def _create_user(self, email: str, password: str | None, **extra_fields: Any):
         if not email:

@@ -50,4 +50,12 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit: bool = True) -> User:
         if self.cleaned_data.get("remove_cv"):
             self.instance.cv = ""
-        return super().save(commit=commit)
+        user = super().save(commit=False)
+        if commit:
+            # Write only what this form changed: a save from a copy loaded before someone else replaced the
+            # CV (another tab, the admin) must not point the row back at the file that was just deleted.
+            fields = [name for name in ("first_name", "last_name") if name in self.changed_data]
+            if "cv" in self.changed_data or self.cleaned_data.get("remove_cv"):
+                fields += ["cv", "cv_original_name", "cv_size", "cv_uploaded_at"]
+            user.save(update_fields=fields)
+        return user

@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from accounts.models import User
+from profiles.forms import ProfileForm
 from tests import cv_files
 from tests.conftest import stored_files
 
@@ -375,3 +376,18 @@ def test_admin_change_form_links_the_current_cv_to_the_staff_download_only(clien
     staff_url = reverse("admin:accounts_user_cv", args=[user_with_cv.pk])
     assert f'href="{staff_url}">My CV.pdf</a>' in page
     assert user_with_cv.cv.name not in page  # the random stored name is never shown or linked
+
+
+def test_saving_names_from_a_stale_copy_keeps_the_newer_cv(
+    user_with_cv, cv_upload, media_root, django_capture_on_commit_callbacks
+):
+    stale = User.objects.get(pk=user_with_cv.pk)  # e.g. a second tab, loaded before the replacement
+    with django_capture_on_commit_callbacks(execute=True):
+        user_with_cv.cv = cv_upload("newer.pdf")
+        user_with_cv.save()
+    form = ProfileForm(data={"first_name": "Ada", "last_name": ""}, files={}, instance=stale)
+    assert form.is_valid(), form.errors
+    form.save()
+    row = User.objects.get(pk=user_with_cv.pk)
+    assert (row.first_name, row.cv.name, row.cv_original_name) == ("Ada", user_with_cv.cv.name, "newer.pdf")
+    assert (media_root / row.cv.name).exists()
