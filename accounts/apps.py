@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (registers the receivers)
+        from . import checks, signals  # noqa: F401  (registers the deploy checks and the receivers)

@@ -209,8 +209,15 @@ def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "SITE_URL": "https://cv.example.org",
     }
-    result = subprocess.run(
+    result = deploy_check(environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def deploy_check(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT_ROOT,
         env=environment,
@@ -218,8 +225,20 @@ def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_tells_when_emails_would_link_to_localhost(tmp_path):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "true",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    }
+    environment.pop("SITE_URL", None)
+    result = deploy_check(environment)
+    assert result.returncode == 0, result.stdout + result.stderr  # the documented command stays clean
+    assert "accounts.I001" in result.stderr + result.stdout
 
 
 # --- Headers --------------------------------------------------------------------------------
