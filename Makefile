@@ -40,13 +40,14 @@ serve: install
 worker: install
 	$(UV) run python manage.py db_worker --queue-name '*'
 
-# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL.
+# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis.
 test-deps: install
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	test -x /usr/bin/pg_ctlcluster || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
