@@ -30,13 +30,13 @@ def delete_account(*, user: User) -> None:
         user.delete()  # allauth's rows cascade; the signals delete the files after commit
         transaction.on_commit(partial(end_sessions, sessions, user_id=user_id), robust=True)
         transaction.on_commit(partial(send_account_deleted_email, email=email), robust=True)
-    logger.info("event=account_deleted user_id=%s", user_id)
+    logger.info("account deleted", extra={"event": "account_deleted", "user_id": user_id})
 
 
 def end_sessions(sessions: list[UserSession], *, user_id: int) -> None:
     for session in sessions:
         session.end()
-    logger.info("event=sessions_ended user_id=%s count=%d", user_id, len(sessions))
+    logger.info("sessions ended", extra={"event": "sessions_ended", "user_id": user_id, "count": len(sessions)})
 
 
 def export_data(*, user: User) -> dict[str, Any]:

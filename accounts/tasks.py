@@ -51,24 +51,21 @@ def deliver_email(*, message: dict[str, Any], attempt: int = 1) -> None:
         headers=message.get("headers") or None,
         alternatives=[tuple(alternative) for alternative in message.get("alternatives", [])],
     )
-    recipients = len(email.recipients())
+    details = {"subject": message["subject"], "recipients": len(email.recipients()), "attempt": attempt}
     try:
         email.send()
     except (smtplib.SMTPException, OSError) as error:
         retry_at = _schedule_retry(message, attempt)
         if retry_at:
             logger.warning(
-                "event=email_failed subject=%r recipients=%d attempt=%d error=%r retry_at=%s",
-                *(message["subject"], recipients, attempt, error, retry_at.isoformat()),
+                "email failed, will retry",
+                extra={**details, "event": "email_failed", "error": repr(error), "retry_at": retry_at.isoformat()},
             )
         else:
             # Nothing more will be tried: the task result stays FAILED for an operator to see.
-            logger.error(
-                "event=email_gave_up subject=%r recipients=%d attempt=%d error=%r",
-                *(message["subject"], recipients, attempt, error),
-            )
+            logger.error("email failed, giving up", extra={**details, "event": "email_gave_up", "error": repr(error)})
         raise
-    logger.info("event=email_sent subject=%r recipients=%d attempt=%d", message["subject"], recipients, attempt)
+    logger.info("email sent", extra={**details, "event": "email_sent"})
 
 
 def _schedule_retry(message: dict[str, Any], attempt: int) -> datetime | None:
@@ -88,19 +85,18 @@ def delete_stored_files(*, field_name: str, names: list[str], user_id: int | Non
         User._default_manager.filter(**{f"{field.attname}__in": names}).values_list(field.attname, flat=True)
     )
     failed = []
+    details = {"field": field_name, "user_id": user_id}
     for name in names:
         if name in still_referenced:
-            logger.info(
-                "event=file_kept reason=still_referenced field=%s name=%s user_id=%s", field_name, name, user_id
-            )
+            logger.info("file kept: still referenced", extra={**details, "event": "file_kept", "file": name})
             continue
         try:
             field.storage.delete(name)  # a file already gone is not an error, on disk or on S3
         except Exception as error:
-            logger.exception("event=file_delete_failed field=%s name=%s user_id=%s", field_name, name, user_id)
+            logger.exception("file not deleted", extra={**details, "event": "file_delete_failed", "file": name})
             failed.append(error)
             continue
-        logger.info("event=file_deleted reason=%s field=%s name=%s user_id=%s", reason, field_name, name, user_id)
+        logger.info("file deleted", extra={**details, "event": "file_deleted", "file": name, "reason": reason})
     if failed:
         # The task is left failed, visible; sweep_orphaned_files removes the file later.
         raise failed[0]

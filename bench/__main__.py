@@ -7,9 +7,10 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
+from testkit.http import Browser
+from testkit.processes import Gunicorn
+
 from . import load, memory, queries, report, signup
-from .client import Browser
-from .servers import Gunicorn
 from .workspace import EMAIL, PASSWORD, Workspace, prepare_site
 
 
@@ -58,8 +59,10 @@ def main() -> None:
 
         step("starting the site and the ceiling under gunicorn", started)
         with (
-            Gunicorn("site", "config.wsgi", environment, workspace.logs, "/healthz/") as site,
-            Gunicorn("ceiling", "bench.ceiling.wsgi", ceiling_environment, workspace.logs) as ceiling,
+            Gunicorn("site", environment, workspace.logs) as site,
+            Gunicorn(
+                "ceiling", ceiling_environment, workspace.logs, wsgi="bench.ceiling.wsgi", ready_path="/"
+            ) as ceiling,
         ):
             workers = len(site.worker_pids())
             browser = Browser(site.url)
@@ -67,7 +70,7 @@ def main() -> None:
             profile = browser.get("/profile/")
             if profile.status != 200 or EMAIL.encode() not in profile.body:
                 raise RuntimeError("the signed-in session does not reach /profile/")
-            cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookie(settings.SESSION_COOKIE_NAME)}"
+            cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME]}"
             step(f"load: {arguments.rounds} rounds of {len(load.PAGES)} pages, site then ceiling", started)
             load.warm_up(site, ceiling, cookie, arguments.connections)
             pages = load.measure_pages(
@@ -80,12 +83,10 @@ def main() -> None:
             )
 
         step("queries per page, in-process", started)
-        counts = queries.count_queries(browser.cookie(settings.SESSION_COOKIE_NAME))
+        counts = queries.count_queries(browser.cookies[settings.SESSION_COOKIE_NAME])
 
         step("uploads: a CV at the limit, then a 200 MiB one, to a one-worker site", started)
-        with Gunicorn(
-            "site-uploads", "config.wsgi", {**environment, "GUNICORN_WORKERS": "1"}, workspace.logs, "/healthz/"
-        ) as single:
+        with Gunicorn("site-uploads", {**environment, "GUNICORN_WORKERS": "1"}, workspace.logs) as single:
             uploader = Browser(single.url)
             uploader.log_in(EMAIL, PASSWORD)
             uploads = memory.measure_uploads(single, uploader, workspace, limit=limit, repeats=arguments.uploads)

@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .servers import Gunicorn
+from testkit.processes import Gunicorn
 
 REPORT_SCRIPT = Path(__file__).with_name("report.lua")
 

@@ -10,10 +10,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from tests.cv_files import make_pdf
+from testkit.cv_files import make_pdf
+from testkit.http import Browser, padded
+from testkit.processes import Gunicorn
 
-from .client import Browser
-from .servers import Gunicorn
 from .workspace import Workspace
 
 MIB = 1024 * 1024
@@ -87,9 +87,7 @@ def upload_once(server: Gunicorn, browser: Browser, workspace: Workspace, size: 
     sampler = Sampler(pid, workspace)
     sampler.start()
     started = time.perf_counter()
-    reply = browser.upload(
-        "/profile/edit/", {"first_name": "Bench", "last_name": "Mark"}, "cv", "cv.pdf", make_pdf(), size
-    )
+    reply = browser.upload_cv(padded(make_pdf(), size), size=size, fields={"first_name": "Bench", "last_name": "Mark"})
     seconds = time.perf_counter() - started
     sampler.stop()
     peak = max(proc_fields(pid, "status")["VmHWM"], sampler.peak_rss)

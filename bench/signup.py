@@ -11,10 +11,10 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from tests.smtp_sink import SMTPSink
+from testkit.http import Browser
+from testkit.processes import Gunicorn, task_worker
+from testkit.smtp import SMTPSink
 
-from .client import Browser
-from .servers import Gunicorn, task_worker
 from .workspace import Workspace
 
 SLOW_MAIL_SECONDS = 2.0
@@ -86,9 +86,7 @@ def measure_signups(workspace: Workspace, *, rounds: int, per_round: int) -> Sig
                 GUNICORN_WORKERS=SIGNUP_WORKERS,
             )
             stack.enter_context(task_worker(f"worker-{label}", environment, workspace.logs))
-            server = stack.enter_context(
-                Gunicorn(f"site-{label}", "config.wsgi", environment, workspace.logs, "/healthz/")
-            )
+            server = stack.enter_context(Gunicorn(f"site-{label}", environment, workspace.logs))
             conditions.append(Condition(label, sink, server, []))
         for condition in conditions:
             for _ in range(int(SIGNUP_WORKERS)):

@@ -101,7 +101,7 @@ def prepare_site(workspace: Workspace) -> None:
     from django.core.management import call_command
 
     from accounts.models import User
-    from tests.cv_files import make_pdf
+    from testkit.cv_files import make_pdf
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

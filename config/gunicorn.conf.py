@@ -22,5 +22,6 @@ preload_app = True
 SocketUnreader.max_body_chunk = 64 * 1024
 accesslog = "-"
 errorlog = "-"
-access_log_format = 'method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)s duration_ms=%(M)s'
+# One JSON object per line, the access log's fields as fields (config/logging.py).
+logger_class = "config.logging.GunicornLogger"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -103,14 +103,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- Cache and sessions -------------------------------------------------------------------------
 
-# Rate limits live in the cache: several app servers must share one (CACHE_URL=redis://…).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# Sessions sit in the database, with the cache in front only when the cache is shared: a local-memory
-# cache is one per gunicorn worker, and a log-out in one worker would leave the session alive in another.
+# Rate limits live in the cache, so every worker of every server must see the same one. The default is a
+# table in the site's database (`migrate` creates it): shared by all workers on one machine, no extra
+# service. Several machines share a cache server instead: CACHE_URL=redis://host:6379/0.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+# Sessions sit in the database; a cache goes in front of them only when it is a shared in-memory server.
+# (A database cache in front would cost a second query, and a per-process cache would let a log-out in one
+# worker leave the session alive in another.)
+SHARED_MEMORY_CACHES = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.db"
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    else "django.contrib.sessions.backends.cached_db"
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] in SHARED_MEMORY_CACHES
+    else "django.contrib.sessions.backends.db"
 )
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
@@ -264,11 +268,17 @@ LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        # One line per event, key=value pairs in the message: easy to grep and to ship.
-        "line": {"format": "time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"},
+    # One JSON object per line (config/logging.py): every value escaped, so no request can forge a line.
+    "formatters": {"json": {"()": "config.logging.json_formatter"}},
+    "filters": {"refused_requests": {"()": "config.logging.RefusedRequestFilter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["refused_requests"],
+            "stream": "ext://sys.stdout",
+        }
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
         "accounts": {"level": LOG_LEVEL},

@@ -5,15 +5,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import PASSWORD, Site, fill_signup_form, link_in, log_in, navbar, plain_text, serve, unique_email
-from tests.smtp_sink import SMTPSink, free_port
+from e2e.steps import fill_signup_form, link_in, log_in, log_out, navbar, plain_text
+from testkit.logs import events
+from testkit.network import free_port
+from testkit.people import PASSWORD, unique_email
+from testkit.sites import Site, serve
+from testkit.smtp import SMTPSink
 
 NEW_PASSWORD = "another long e2e password 43"
-
-
-def log_out(page: Page) -> None:
-    navbar(page).get_by_role("button", name="Log out").click()
-    expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
 
 
 def request_password_reset(page: Page, site: Site, smtp: SMTPSink, email: str) -> str:
@@ -132,4 +131,4 @@ def test_signup_succeeds_while_the_mail_server_is_down(page: Page, site_without_
     assert submitted.value.status == 302
     assert submitted.value.header_value("location") == "/accounts/confirm-email/"
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
-    assert "event=email_gave_up" in site.log_text()
+    assert events(site.log_text(), "email_gave_up")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Site, log_in
-from tests import cv_files
-from tests.smtp_sink import SMTPSink
+from e2e.steps import log_in
+from testkit import cv_files
+from testkit.sites import Site
+from testkit.smtp import SMTPSink
 
 
 def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:

@@ -14,9 +14,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Response
 
-from e2e.conftest import PASSWORD, PROJECT_DIR, Site, link_in, navbar, unique_email
-from tests import cv_files
-from tests.smtp_sink import SMTPSink
+from e2e.steps import link_in, navbar
+from testkit import cv_files
+from testkit.people import PASSWORD, unique_email
+from testkit.processes import PROJECT_DIR
+from testkit.sites import Site
+from testkit.smtp import SMTPSink
 
 VNU_JAR = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -189,7 +192,7 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
     scanner.submit("password reset from key done", page.get_by_role("button", name="Change password").click)
     scanner.visit("password reset link already used", reset_link)
 
-    # Rate limits count per gunicorn worker: with two workers, eleven requests for one address must trip one.
+    # Five reset requests a minute per address, counted across every worker: one of the next few is refused.
     throttled = unique_email("throttled")
     for _ in range(11):
         page.goto(f"{url}/accounts/password/reset/")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Site
-from tests import cv_files
+from testkit import cv_files
+from testkit.sites import Site
 
 
 def stored_cvs(site: Site) -> list[Path]:

@@ -1,7 +1,5 @@
 """With the database task backend, sign-up only queues its emails; the worker process delivers them."""
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,8 +7,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import PASSWORD, PROJECT_DIR, Site, fill_signup_form, link_in, navbar, serve, stop, unique_email
-from tests.smtp_sink import SMTPSink
+from e2e.steps import fill_signup_form, link_in, navbar
+from testkit.logs import events
+from testkit.people import PASSWORD, unique_email
+from testkit.processes import task_worker
+from testkit.sites import Site, serve
+from testkit.smtp import SMTPSink
 
 
 @pytest.fixture
@@ -21,18 +23,10 @@ def queueing_site(site_env: dict[str, str]) -> Iterator[Site]:
 
 
 @contextmanager
-def task_worker(site: Site) -> Iterator[Path]:
+def running_worker(site: Site) -> Iterator[Path]:
     """``manage.py db_worker`` as an operator runs it, beside the site; yields its log file."""
-    log = Path(site.env["E2E_WORKDIR"]) / "worker.log"
-    command = ["manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, *command], cwd=PROJECT_DIR, env=site.env, stdout=output, stderr=output
-        )
-    try:
-        yield log
-    finally:
-        stop(process)
+    with task_worker("worker", site.env, site.log.parent, "--interval", "0.2") as worker:
+        yield worker.log
 
 
 def test_the_worker_delivers_the_emails_that_signup_queued(page: Page, queueing_site: Site, smtp: SMTPSink) -> None:
@@ -42,12 +36,12 @@ def test_the_worker_delivers_the_emails_that_signup_queued(page: Page, queueing_
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
     assert smtp.to(email) == [], "with the database backend the web process must not send mail itself"
 
-    with task_worker(site) as worker_log:
+    with running_worker(site) as worker_log:
         verification = smtp.wait_for(email, "Confirm your email address")
         smtp.wait_for(email, "Welcome to")
 
-    assert worker_log.read_text().count("event=email_sent") >= 2
-    assert "event=email_sent" not in site.log_text()
+    assert len(events(worker_log.read_text(), "email_sent")) >= 2
+    assert events(site.log_text(), "email_sent") == []
     page.goto(link_in(verification, "/accounts/confirm-email/"))
     page.get_by_role("button", name="Confirm").click()
     expect(navbar(page).get_by_role("link", name="Profile")).to_be_visible()

@@ -8,10 +8,10 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests import cv_files
-from tests.smtp_sink import SMTPSink
-
-PASSWORD = "a long test password 42"
+from testkit import cv_files
+from testkit.http import Browser
+from testkit.people import PASSWORD
+from testkit.smtp import SMTPSink
 
 
 @pytest.fixture(autouse=True)
@@ -77,9 +77,18 @@ def user_with_cv(user, cv_upload):
     return user
 
 
-def stored_files(root: Path) -> list[str]:
-    """Every file under the media folder, relative to it."""
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+@pytest.fixture
+def browser_as(live_server, client) -> Callable[..., Browser]:
+    """``browser_as(user)``: a raw-HTTP browser on the live server, holding a session of ``user``."""
+    from django.conf import settings
+
+    def make(user) -> Browser:
+        client.force_login(user)
+        browser = Browser(live_server.url)
+        browser.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return browser
+
+    return make
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.smtp_sink import free_port
+from testkit.network import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

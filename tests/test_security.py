@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils.http import parse_header_parameters
 
 from accounts.models import User
-from tests import cv_files
-from tests.conftest import PASSWORD, stored_files
-from tests.profiles.raw_http import RawBrowser
+from testkit import cv_files
+from testkit.files import stored_files
+from testkit.people import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STORED_CV_NAME = re.compile(r"cvs/[A-Za-z0-9_-]{24}\.pdf")
@@ -139,12 +139,12 @@ HOSTILE_NAMES = {
 
 @pytest.mark.parametrize(("filename_parameter", "expected"), HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
 def test_hostile_upload_name_is_stored_randomly_and_returned_in_one_well_formed_header(
-    live_server, client, user, media_root, filename_parameter, expected
+    browser_as, user, media_root, filename_parameter, expected
 ):
-    browser = RawBrowser.logged_in(live_server.url, client, user)
+    browser = browser_as(user)
     data = cv_files.make_pdf()
 
-    upload = browser.upload_cv(filename_parameter=filename_parameter, data=data)
+    upload = browser.upload_cv(data, filename_parameter=filename_parameter)
 
     assert upload.status == 302, upload.body[:2000]
     user.refresh_from_db()

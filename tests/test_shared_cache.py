@@ -1,20 +1,16 @@
 """CACHE_URL=redis://…: rate limits and sessions are shared by every process that uses the same Redis."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests.conftest import PASSWORD
-from tests.smtp_sink import free_port
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from testkit.network import free_port, wait_until_listening
+from testkit.people import PASSWORD
+from testkit.processes import PROJECT_DIR, Process
 
 
 @pytest.fixture(scope="module")
@@ -22,33 +18,10 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     """A real Redis server on a loopback port, with nothing written to disk."""
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with Process("redis", [*command, "--dir", str(workdir)], dict(os.environ), workdir):
+        wait_until_listening(port)
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 def settings_in_a_fresh_process(**environment: str) -> dict[str, str]:
@@ -71,9 +44,9 @@ def settings_in_a_fresh_process(**environment: str) -> dict[str, str]:
     return {"cache": backend, "sessions": session_engine}
 
 
-def test_the_default_cache_is_per_process_so_sessions_stay_in_the_database():
+def test_the_default_cache_is_a_database_table_every_worker_shares_and_sessions_stay_in_the_database():
     assert settings_in_a_fresh_process() == {
-        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "cache": "django.core.cache.backends.db.DatabaseCache",
         "sessions": "django.contrib.sessions.backends.db",
     }
 

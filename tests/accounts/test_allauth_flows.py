@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from testkit.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

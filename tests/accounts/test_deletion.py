@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import stored_files
+from testkit.files import stored_files
 
 WRONG_PASSWORD_MESSAGE = "That is not your current password."
 RATE_LIMIT_MESSAGE = "Too many wrong passwords. Wait a few minutes and try again."

@@ -16,8 +16,8 @@ from django.db import transaction
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from accounts.models import User
-from tests import cv_files
-from tests.smtp_sink import free_port
+from testkit import cv_files
+from testkit.network import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from tests.conftest import stored_files
+from testkit.files import stored_files
+from testkit.logs import recorded_events
 
 pytestmark = pytest.mark.django_db
 
@@ -190,8 +191,9 @@ def test_a_file_already_missing_is_not_an_error(user_with_cv, media_root, caplog
     with caplog.at_level("INFO", logger="accounts"), django_capture_on_commit_callbacks(execute=True):
         user_with_cv.delete()
     assert not User.objects.filter(pk=user_with_cv.pk).exists()
-    assert "event=file_delete_failed" not in caplog.text
-    assert f"event=file_deleted reason=user_deleted field=cv name={name}" in caplog.text
+    assert not recorded_events(caplog.records, "file_delete_failed")
+    [deleted] = recorded_events(caplog.records, "file_deleted")
+    assert (deleted.reason, deleted.field, deleted.file) == ("user_deleted", "cv", name)
 
 
 def test_with_the_database_backend_cleanup_waits_for_the_worker(
@@ -217,10 +219,11 @@ def test_a_file_still_referenced_by_another_row_is_kept(
 
 
 def test_cleanup_is_logged(user_with_cv, caplog, django_capture_on_commit_callbacks):
-    name = user_with_cv.cv.name
+    name, user_id = user_with_cv.cv.name, user_with_cv.pk
     with caplog.at_level("INFO", logger="accounts"), django_capture_on_commit_callbacks(execute=True):
         user_with_cv.delete()
-    assert f"event=file_deleted reason=user_deleted field=cv name={name}" in caplog.text
+    [deleted] = recorded_events(caplog.records, "file_deleted")
+    assert (deleted.reason, deleted.field, deleted.file, deleted.user_id) == ("user_deleted", "cv", name, user_id)
 
 
 def test_saving_a_loaded_user_costs_exactly_one_query(user_with_cv, django_assert_num_queries):

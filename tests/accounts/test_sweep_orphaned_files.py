@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import stored_files
+from testkit.files import stored_files
 
 pytestmark = pytest.mark.django_db
 

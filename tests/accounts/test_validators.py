@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.validators import validate_cv_file
-from tests import cv_files
-from tests.conftest import stored_files
+from testkit import cv_files
+from testkit.files import stored_files
 
 # Refusing or accepting a hostile archive must never take as long as inflating it would.
 QUICKLY = 1.0

@@ -2,14 +2,13 @@
 
 import threading
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import cv_files
-from tests.conftest import stored_files
-from tests.profiles.raw_http import RawBrowser, page_text
+from testkit import cv_files
+from testkit.files import stored_files
+from testkit.http import Browser, padded
 
 LIMIT = 1024 * 1024
 CHUNK = 1024 * 1024
@@ -54,16 +53,6 @@ class FolderWatcher:
         self.sample()
 
 
-def huge_pdf_chunks(size: int) -> Iterator[bytes]:
-    """A PDF-looking body of ``size`` bytes, sent one reused chunk at a time (nothing built in memory)."""
-    filler = b" " * CHUNK
-    yield cv_files.make_pdf()
-    remaining = size - len(cv_files.make_pdf())
-    while remaining > 0:
-        yield filler[: min(CHUNK, remaining)]
-        remaining -= CHUNK
-
-
 @pytest.fixture
 def upload_temp_dir(settings, tmp_path: Path) -> Path:
     folder = tmp_path / "upload-temp"
@@ -73,26 +62,23 @@ def upload_temp_dir(settings, tmp_path: Path) -> Path:
     return folder
 
 
-def send_huge_cv(browser: RawBrowser, *, after_each_chunk=lambda: None):
-    token = browser.csrf_token("/profile/edit/")
-    return browser.post_multipart(
-        "/profile/edit/",
-        fields={"csrfmiddlewaretoken": token, "first_name": "Ada", "last_name": ""},
-        file_field="cv",
+def send_huge_cv(browser: Browser, *, after_each_chunk=lambda: None):
+    return browser.upload_cv(
+        padded(cv_files.make_pdf(), HUGE),
+        size=HUGE,
         filename_parameter=b'filename="huge.pdf"',
-        file_chunks=huge_pdf_chunks(HUGE),
-        file_size=HUGE,
+        fields={"first_name": "Ada"},
         after_each_chunk=after_each_chunk,
     )
 
 
 def test_upload_far_over_the_limit_gets_the_form_back_with_the_size_message(
-    live_server, client, user, upload_temp_dir, media_root
+    browser_as, user, upload_temp_dir, media_root
 ):
-    browser = RawBrowser.logged_in(live_server.url, client, user)
+    browser = browser_as(user)
     response = send_huge_cv(browser)
     assert response.status == 200
-    text = page_text(response.body)
+    text = response.text
     assert "The file is too large: a CV can be at most 1.0\xa0MB." in text
     assert "Your profile was not saved." in text
     assert stored_files(media_root) == []
@@ -101,10 +87,8 @@ def test_upload_far_over_the_limit_gets_the_form_back_with_the_size_message(
     assert user.first_name == ""
 
 
-def test_upload_far_over_the_limit_never_fills_the_temporary_folder(
-    live_server, client, user, upload_temp_dir, media_root
-):
-    browser = RawBrowser.logged_in(live_server.url, client, user)
+def test_upload_far_over_the_limit_never_fills_the_temporary_folder(browser_as, user, upload_temp_dir, media_root):
+    browser = browser_as(user)
     with FolderWatcher(upload_temp_dir) as watcher:
         response = send_huge_cv(browser, after_each_chunk=watcher.sample)
     assert response.status == 200
@@ -112,19 +96,11 @@ def test_upload_far_over_the_limit_never_fills_the_temporary_folder(
     assert list(upload_temp_dir.iterdir()) == []
 
 
-def test_upload_far_over_the_limit_is_never_held_in_memory(live_server, client, user, upload_temp_dir):
-    browser = RawBrowser.logged_in(live_server.url, client, user)
-    token = browser.csrf_token("/profile/edit/")
+def test_upload_far_over_the_limit_is_never_held_in_memory(browser_as, user, upload_temp_dir):
+    browser = browser_as(user)
     tracemalloc.start()
     try:
-        response = browser.post_multipart(
-            "/profile/edit/",
-            fields={"csrfmiddlewaretoken": token},
-            file_field="cv",
-            filename_parameter=b'filename="huge.pdf"',
-            file_chunks=huge_pdf_chunks(HUGE),
-            file_size=HUGE,
-        )
+        response = send_huge_cv(browser)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -134,13 +110,13 @@ def test_upload_far_over_the_limit_is_never_held_in_memory(live_server, client, 
     assert peak < 4 * CHUNK
 
 
-def test_upload_far_over_the_limit_keeps_the_old_cv(live_server, client, user_with_cv, upload_temp_dir, media_root):
+def test_upload_far_over_the_limit_keeps_the_old_cv(browser_as, user_with_cv, upload_temp_dir, media_root):
     old_name = user_with_cv.cv.name
     old_bytes = (media_root / old_name).read_bytes()
-    browser = RawBrowser.logged_in(live_server.url, client, user_with_cv)
+    browser = browser_as(user_with_cv)
     response = send_huge_cv(browser)
     assert response.status == 200
-    assert "The file is too large" in page_text(response.body)
+    assert "The file is too large" in response.text
     user_with_cv.refresh_from_db()
     assert user_with_cv.cv.name == old_name
     assert stored_files(media_root) == [old_name]
@@ -149,10 +125,10 @@ def test_upload_far_over_the_limit_keeps_the_old_cv(live_server, client, user_wi
     assert download.body == old_bytes
 
 
-def test_upload_within_the_limit_is_stored(live_server, client, user, upload_temp_dir, media_root):
-    browser = RawBrowser.logged_in(live_server.url, client, user)
+def test_upload_within_the_limit_is_stored(browser_as, user, upload_temp_dir, media_root):
+    browser = browser_as(user)
     data = cv_files.make_pdf().ljust(LIMIT, b" ")
-    response = browser.upload_cv(filename_parameter=b'filename="exactly-the-limit.pdf"', data=data)
+    response = browser.upload_cv(data, filename_parameter=b'filename="exactly-the-limit.pdf"')
     assert response.status == 302
     user.refresh_from_db()
     assert user.cv_original_name == "exactly-the-limit.pdf"

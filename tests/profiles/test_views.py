@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from profiles.forms import ProfileForm
-from tests import cv_files
-from tests.conftest import stored_files
+from testkit import cv_files
+from testkit.files import stored_files
 
 STORED_CV_NAME = re.compile(r"cvs/[A-Za-z0-9_-]{24}\.(pdf|docx|odt)")
 

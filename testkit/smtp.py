@@ -3,18 +3,13 @@
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 import time
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .network import free_port
 
 
 class _Collector:

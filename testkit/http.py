@@ -1,0 +1,197 @@
+"""Raw HTTP as a browser sends it, byte for byte: cookies, CSRF tokens, form posts and streamed multipart uploads.
+
+Redirects are never followed, so each request is seen (and timed) on its own.
+"""
+
+import html
+import http.client
+import re
+import secrets
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header_values(self, name: str) -> list[str]:
+        return [value for key, value in self.headers if key.lower() == name.lower()]
+
+    def header(self, name: str, default: str | None = None) -> str:
+        values = self.header_values(name)
+        if not values and default is not None:
+            return default
+        (value,) = values
+        return value
+
+    @property
+    def location(self) -> str:
+        return self.header("Location", "")
+
+    @property
+    def text(self) -> str:
+        """The body as the person reads it: decoded, with HTML entities resolved."""
+        return html.unescape(self.body.decode(errors="replace"))
+
+
+class Browser:
+    """One visitor: keeps cookies like a browser and speaks HTTP/1.1 through ``http.client``."""
+
+    def __init__(self, base_url: str, *, headers: dict[str, str] | None = None, timeout: float = 120) -> None:
+        address = urllib.parse.urlsplit(base_url)
+        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
+        self.extra_headers = dict(headers or {})
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Host": f"{self.host}:{self.port}", **self.extra_headers, **(extra or {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return headers
+
+    def _finish(self, connection: http.client.HTTPConnection) -> Response:
+        try:
+            reply = connection.getresponse()
+            body = reply.read()
+            headers = reply.getheaders()
+        finally:
+            connection.close()
+        for key, value in headers:
+            if key.lower() == "set-cookie":
+                for name, morsel in SimpleCookie(value).items():
+                    if morsel["max-age"] == "0":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+        return Response(reply.status, headers, body)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        connection.request(method, path, body=body, headers=self._headers(headers))
+        return self._finish(connection)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
+
+    def csrf_token(self, path: str) -> str:
+        """Load a form page the way a browser would, keeping its CSRF cookie, and return the form's token."""
+        page = self.get(path)
+        match = CSRF_FIELD.search(page.body)
+        if page.status != 200 or not match:
+            raise AssertionError(f"GET {path} gave {page.status} and no CSRF token")
+        return match.group(1).decode()
+
+    def submit(self, path: str, token: str, fields: dict[str, str], headers: dict[str, str] | None = None):
+        """POST a form with a token from ``csrf_token`` (so that the POST alone can be timed)."""
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+        return self.request(
+            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        )
+
+    def post_form(self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Response:
+        """Load the form at ``path``, then post ``fields`` to it."""
+        return self.submit(path, self.csrf_token(path), fields, headers)
+
+    def log_in(self, email: str, password: str) -> None:
+        reply = self.post_form("/accounts/login/", {"login": email, "password": password})
+        if reply.status != 302:
+            raise AssertionError(f"log-in as {email} answered {reply.status}, not a redirect")
+
+    def post_multipart(
+        self,
+        path: str,
+        *,
+        fields: dict[str, str],
+        file_field: str,
+        filename_parameter: bytes,
+        file_chunks: Iterable[bytes],
+        file_size: int,
+        content_type: str = "application/pdf",
+        after_each_chunk: Callable[[], None] = lambda: None,
+    ) -> Response:
+        """POST a hand-built multipart body; ``filename_parameter`` goes into the part header verbatim.
+
+        The file is sent chunk by chunk, so ``after_each_chunk`` can watch the server while it receives.
+        """
+        boundary = secrets.token_hex(16)
+        head = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields.items()
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '.encode()
+            + filename_parameter
+            + f"\r\nContent-Type: {content_type}\r\n\r\n".encode()
+        )
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.putrequest("POST", path, skip_host=True)
+            headers = self._headers(
+                {
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    "Content-Length": str(len(head) + file_size + len(tail)),
+                }
+            )
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            connection.send(head)
+            for chunk in file_chunks:
+                connection.send(chunk)
+                after_each_chunk()
+            connection.send(tail)
+        except BaseException:
+            connection.close()
+            raise
+        return self._finish(connection)
+
+    def upload_cv(
+        self,
+        data: bytes | Iterable[bytes],
+        *,
+        filename_parameter: bytes = b'filename="cv.pdf"',
+        size: int | None = None,
+        content_type: str = "application/pdf",
+        fields: dict[str, str] | None = None,
+        after_each_chunk: Callable[[], None] = lambda: None,
+    ) -> Response:
+        """Upload a CV on the profile form as the browser does: load the form, then stream the file to it."""
+        chunks = [data] if isinstance(data, bytes) else data
+        if size is None:
+            if not isinstance(data, bytes):
+                raise TypeError("size is required when data is streamed")
+            size = len(data)
+        token = self.csrf_token("/profile/edit/")
+        return self.post_multipart(
+            "/profile/edit/",
+            fields={"csrfmiddlewaretoken": token, "first_name": "", "last_name": "", **(fields or {})},
+            file_field="cv",
+            filename_parameter=filename_parameter,
+            file_chunks=chunks,
+            file_size=size,
+            content_type=content_type,
+            after_each_chunk=after_each_chunk,
+        )
+
+
+def padded(head: bytes, size: int, chunk: int = CHUNK) -> Iterator[bytes]:
+    """``head`` followed by spaces up to ``size`` bytes, one reused chunk at a time (nothing built in memory).
+
+    A PDF stays a PDF with trailing white space, so this makes a valid CV of any size.
+    """
+    yield head
+    remaining = size - len(head)
+    block = b" " * chunk
+    while remaining > 0:
+        yield block[: min(chunk, remaining)]
+        remaining -= chunk

@@ -1,0 +1,109 @@
+"""A site prepared as ``make serve`` prepares it: a fresh database, migrated; static files collected; a media
+folder; debug off. The environment it returns is what gunicorn, ``manage.py`` and the worker are given."""
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .processes import PROJECT_DIR, Gunicorn, manage
+
+POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
+
+# A served site is its gunicorn process: url, env, log, media_root, manage().
+Site = Gunicorn
+
+
+@contextmanager
+def throwaway_database(workdir: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file in workdir, or a new database on the PostgreSQL server in DATABASE_URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(POSTGRES_SCHEMES):
+        yield f"sqlite:///{workdir / 'db.sqlite3'}"
+        return
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"site_{secrets.token_hex(6)}"
+    server = urlsplit(url)
+    query = f"?{server.query}" if server.query else ""
+    # Connect to the database the URL names (it exists), to create and later drop a sibling of it.
+    admin_url = f"postgresql://{server.netloc}{server.path}{query}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{server.scheme}://{server.netloc}/{name}{query}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+CACHE_TABLE = "django_cache"  # the default CACHE_URL's table (config/settings.py)
+
+
+def clear_rate_limits(database_url: str) -> None:
+    """Empty the site's database cache, where allauth counts attempts: each test starts as a new visitor."""
+    if database_url.startswith(POSTGRES_SCHEMES):
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(database_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as connection:
+            connection.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(CACHE_TABLE)))
+    else:
+        import sqlite3
+
+        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30) as connection:
+            connection.execute(f"DELETE FROM {CACHE_TABLE}")  # noqa: S608 (a constant)
+        connection.close()
+
+
+def production_env(workdir: Path, database_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of ``make serve`` with its defaults, pointed at ``workdir``; only what a test must set."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GUNICORN_"))}
+    for name in ("DATABASE_URL", "EMAIL_URL", "CACHE_URL", "SITE_URL", "DEFAULT_FROM_EMAIL"):
+        env.pop(name, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_HTTPS="false",  # as `make serve` on loopback
+        DATABASE_URL=database_url,
+        DJANGO_MEDIA_ROOT=str(workdir / "media"),
+        DJANGO_STATIC_ROOT=str(workdir / "static"),
+        TMPDIR=str(workdir / "tmp"),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Create the folders, migrate, and collect the static files, as ``make serve`` does before it starts."""
+    for folder in ("DJANGO_MEDIA_ROOT", "TMPDIR"):
+        Path(env[folder]).mkdir(parents=True, exist_ok=True)
+    # Compressing the static files is the slowest step: let it overlap the migrations.
+    collecting = subprocess.Popen(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    output, _ = collecting.communicate(timeout=300)
+    if collecting.returncode:
+        raise AssertionError(f"manage.py collectstatic failed:\n{output}")
+
+
+@contextmanager
+def serve(env: dict[str, str], name: str, *, workers: int = 2, logs: Path | None = None) -> Iterator[Gunicorn]:
+    """Run gunicorn exactly as ``make serve`` does, on a free port, with ``SITE_URL`` pointing at it."""
+    site = Gunicorn(name, {**env, "GUNICORN_WORKERS": str(workers)}, logs or Path(env["TMPDIR"]).parent)
+    site.env["SITE_URL"] = site.url
+    with site:
+        yield site
