@@ -9,18 +9,17 @@ from django.dispatch import receiver
 from .emails import send_welcome_email
 from .files import file_fields, stored_file_names
 from .models import User
-from .tasks import delete_stored_files
+from .tasks import delete_stored_files, enqueue_in_transaction
 
 STORED_NAMES = "_stored_file_names"
 
 
-def schedule_file_deletion(field_name: str, names: set[str], *, user_id: int | None, reason: str, using: str) -> None:
-    """Once the current transaction commits, hand the names to the cleanup task; never before."""
+def schedule_file_deletion(field_name: str, names: set[str], *, user_id: int | None, reason: str) -> None:
+    """Hand the names to the cleanup task, which runs only once the current transaction has committed."""
     if names:
-        callback = partial(
-            delete_stored_files.enqueue, field_name=field_name, names=sorted(names), user_id=user_id, reason=reason
+        enqueue_in_transaction(
+            delete_stored_files, field_name=field_name, names=sorted(names), user_id=user_id, reason=reason
         )
-        transaction.on_commit(callback, using=using, robust=True)
 
 
 @receiver(post_init, sender=User, dispatch_uid="accounts.remember_file_names")
@@ -48,7 +47,7 @@ def delete_replaced_files(sender: type[User], instance: User, raw: bool, using: 
     for field in file_fields(sender):
         old_name = previous.get(field.attname)
         if old_name and old_name != current.get(field.attname, old_name):
-            schedule_file_deletion(field.name, {old_name}, user_id=instance.pk, reason="replaced", using=using)
+            schedule_file_deletion(field.name, {old_name}, user_id=instance.pk, reason="replaced")
 
 
 @receiver(post_delete, sender=User, dispatch_uid="accounts.delete_files_of_deleted_user")
@@ -58,4 +57,4 @@ def delete_files_of_deleted_user(sender: type[User], instance: User, using: str,
     current = stored_file_names(instance)
     for field in file_fields(sender):
         names = {remembered.get(field.attname), current.get(field.attname)} - {None, ""}
-        schedule_file_deletion(field.name, names, user_id=instance.pk, reason="user_deleted", using=using)
+        schedule_file_deletion(field.name, names, user_id=instance.pk, reason="user_deleted")

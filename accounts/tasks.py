@@ -3,6 +3,7 @@
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -10,10 +11,25 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
+from django_tasks_db import DatabaseBackend
 
 from .models import User
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_in_transaction(task: Task, **kwargs: Any) -> None:
+    """Queue ``task`` as part of the current transaction: it runs if, and only if, the transaction commits.
+
+    The database backend writes the task's row now, inside the transaction (a transactional outbox): a commit
+    always carries its tasks, even if the process dies a moment later, and a rollback carries none. A backend
+    that runs tasks at once (immediate) runs it right after the commit instead.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(**kwargs)
+    else:
+        transaction.on_commit(partial(task.enqueue, **kwargs), robust=True)
 
 
 def serialize_email(message: EmailMultiAlternatives) -> dict[str, Any]:
@@ -32,9 +48,8 @@ def serialize_email(message: EmailMultiAlternatives) -> dict[str, Any]:
 
 
 def enqueue_email(message: EmailMultiAlternatives) -> None:
-    """Hand a rendered message to the task queue once the current transaction commits."""
-    data = serialize_email(message)
-    transaction.on_commit(lambda: deliver_email.enqueue(message=data, attempt=1), robust=True)
+    """Hand a rendered message to the task queue, to be delivered once the current transaction commits."""
+    enqueue_in_transaction(deliver_email, message=serialize_email(message), attempt=1)
 
 
 @task()
