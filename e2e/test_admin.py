@@ -151,6 +151,11 @@ class Visit:
     url: str
     status: int
     problems: list[str]
+    cache_control: str
+
+    @property
+    def never_stored(self) -> bool:
+        return {"private", "no-store"} <= {directive.strip() for directive in self.cache_control.split(",")}
 
 
 def admin_links(page: Page, site: Site) -> list[str]:
@@ -181,11 +186,12 @@ def walk_the_admin(page: Page, site: Site) -> dict[str, Visit]:
             if first_objects.get((object_page["app"], object_page["model"])) != object_page["object"]:
                 continue
         if path.endswith("/cv/"):  # a download, not a page
-            visits[path] = Visit(path, page.request.get(site.url + path).status, [])
+            reply = page.request.get(site.url + path)
+            visits[path] = Visit(path, reply.status, [], reply.headers.get("cache-control", ""))
             continue
         response = page.goto(site.url + path)
         assert response is not None
-        visits[path] = Visit(path, response.status, problems.take())
+        visits[path] = Visit(path, response.status, problems.take(), response.headers.get("cache-control", ""))
         if model_page and not model_page["page"]:
             first_row = page.locator("#result_list tbody tr").first.locator("a[href]").first
             if first_row.count():
@@ -218,6 +224,7 @@ def test_every_admin_page_a_superuser_reaches_works(admin_page: Page, admin_site
     assert not failing, failing
     broken = {path: visit.problems for path, visit in visits.items() if visit.problems}
     assert not broken, "\n".join(f"{path}: {problems}" for path, problems in broken.items())
+    assert [path for path, visit in visits.items() if not visit.never_stored] == []
     kinds = set()
     for path in visits:
         if match := MODEL_PAGE.match(path):
