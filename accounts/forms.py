@@ -35,9 +35,11 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         user = self.request.user
-        if not ratelimit.consume(self.request, action="delete_account_failed", user=user, dry_run=True):
+        # Count the attempt before checking it, as allauth's log-in does: a check first and a count after would
+        # let every request that arrives while others are still hashing (one per worker) past the limit.
+        # A right password ends the session, so there is nothing to give back when it succeeds.
+        if not ratelimit.consume(self.request, action="delete_account_failed", user=user):
             raise forms.ValidationError("Too many wrong passwords. Wait a few minutes and try again.", code="rate")
         if not user.check_password(password):
-            ratelimit.consume(self.request, action="delete_account_failed", user=user)
             raise forms.ValidationError("That is not your current password.", code="password_incorrect")
         return password

@@ -9,12 +9,13 @@ from typing import Any
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
-FIELDS = "{asctime}{levelname}{name}{message}"
-RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+# The process id tells which gunicorn worker (or the master) wrote a line.
+FIELDS = "{asctime}{levelname}{name}{process}{message}"
+RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"}
 
 
 def json_formatter() -> JsonFormatter:
-    """One JSON object per record: time, level, logger, message and every ``extra`` field, all escaped."""
+    """One JSON object per record: time, level, logger, pid, message and every ``extra`` field, all escaped."""
     return JsonFormatter(FIELDS, style="{", rename_fields=RENAMED)
 
 

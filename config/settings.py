@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PrivateResponsesMiddleware",  # before the middleware whose cookies it looks at
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # table in the site's database (`migrate` creates it): shared by all workers on one machine, no extra
 # service. Several machines share a cache server instead: CACHE_URL=redis://host:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+# Past MAX_ENTRIES (300 by default) Django's database cache deletes its expired rows and then a third of the
+# live ones, the lowest keys first: allauth's log-in counters. Other visitors' attempts could then wipe an
+# account's failed log-ins. Room for every live counter; expired rows still go first. (`?max_entries=` sets it.)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
 # Sessions sit in the database; a cache goes in front of them only when it is a shared in-memory server.
 # (A database cache in front would cost a second query, and a per-process cache would let a log-out in one
 # worker leave the session alive in another.)
@@ -154,7 +160,7 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
-    # Guesses at the password on the deletion page count like failed log-ins.
+    # Passwords tried on the deletion page, each counted before it is checked (accounts/forms.py).
     "delete_account_failed": "10/m/ip,5/300s/user",
 }
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -45,12 +45,33 @@ class Response:
 class Browser:
     """One visitor: keeps cookies like a browser and speaks HTTP/1.1 through ``http.client``."""
 
-    def __init__(self, base_url: str, *, headers: dict[str, str] | None = None, timeout: float = 120) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 120,
+        source_ip: str | None = None,
+    ) -> None:
+        """``source_ip`` (any 127.x.y.z on Linux loopback) lets one test be several visitors, as the site sees them."""
         address = urllib.parse.urlsplit(base_url)
         self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
         self.extra_headers = dict(headers or {})
         self.timeout = timeout
+        self.source_address = (source_ip, 0) if source_ip else None
         self.cookies: dict[str, str] = {}
+
+    def twin(self, source_ip: str | None = None) -> "Browser":
+        """Another connection of the same visitor (same cookies), e.g. a second tab, for concurrent requests."""
+        other = Browser(f"http://{self.host}:{self.port}", headers=self.extra_headers, timeout=self.timeout)
+        other.source_address = (source_ip, 0) if source_ip else self.source_address
+        other.cookies = dict(self.cookies)
+        return other
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(
+            self.host, self.port, timeout=self.timeout, source_address=self.source_address
+        )
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Host": f"{self.host}:{self.port}", **self.extra_headers, **(extra or {})}
@@ -75,7 +96,7 @@ class Browser:
         return Response(reply.status, headers, body)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        connection = self._connect()
         connection.request(method, path, body=body, headers=self._headers(headers))
         return self._finish(connection)
 
@@ -133,7 +154,7 @@ class Browser:
             + f"\r\nContent-Type: {content_type}\r\n\r\n".encode()
         )
         tail = f"\r\n--{boundary}--\r\n".encode()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        connection = self._connect()
         try:
             connection.putrequest("POST", path, skip_host=True)
             headers = self._headers(

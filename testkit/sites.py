@@ -101,9 +101,15 @@ def prepare(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve(env: dict[str, str], name: str, *, workers: int = 2, logs: Path | None = None) -> Iterator[Gunicorn]:
-    """Run gunicorn exactly as ``make serve`` does, on a free port, with ``SITE_URL`` pointing at it."""
-    site = Gunicorn(name, {**env, "GUNICORN_WORKERS": str(workers)}, logs or Path(env["TMPDIR"]).parent)
+def serve(env: dict[str, str], name: str, *, workers: int | None = 2, logs: Path | None = None) -> Iterator[Gunicorn]:
+    """Run gunicorn exactly as ``make serve`` does, on a free port, with ``SITE_URL`` pointing at it.
+
+    ``workers=None`` leaves the count to ``config/gunicorn.conf.py``'s default (2 × cores + 1), as an operator gets.
+    """
+    env = {key: value for key, value in env.items() if key != "GUNICORN_WORKERS"}
+    if workers is not None:
+        env["GUNICORN_WORKERS"] = str(workers)
+    site = Gunicorn(name, env, logs or Path(env["TMPDIR"]).parent)
     site.env["SITE_URL"] = site.url
     with site:
         yield site
