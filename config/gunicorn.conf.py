@@ -25,3 +25,7 @@ errorlog = "-"
 # One JSON object per line, the access log's fields as fields (config/logging.py).
 logger_class = "config.logging.GunicornLogger"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's runtime control socket lives at one path per machine user (~/.gunicorn/gunicorn.ctl): a second
+# instance on the machine (a staging copy, the tests' several sites) would take it from the first. Nothing
+# here uses it; operators restart with signals (docs/deploy.md).
+control_socket_disable = True
