@@ -270,7 +270,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     # One JSON object per line (config/logging.py): every value escaped, so no request can forge a line.
     "formatters": {"json": {"()": "config.logging.json_formatter"}},
-    "filters": {"refused_requests": {"()": "config.logging.RefusedRequestFilter"}},
+    "filters": {
+        "refused_requests": {"()": "config.logging.RefusedRequestFilter"},
+        "logged_task_failures": {"()": "config.logging.LoggedTaskFailureFilter"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -283,7 +286,7 @@ LOGGING = {
     "loggers": {
         "accounts": {"level": LOG_LEVEL},
         "profiles": {"level": LOG_LEVEL},
-        "django_tasks": {"level": LOG_LEVEL},
+        "django_tasks": {"level": LOG_LEVEL, "filters": ["logged_task_failures"]},
         "django.request": {"level": "ERROR"},
         # Scanners send foreign Host headers all day: they get 400 and a line in the access log, not a traceback.
         "django.security.DisallowedHost": {"level": "CRITICAL"},
