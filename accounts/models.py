@@ -1,7 +1,7 @@
 """The site's user: email as the identifier, profile fields and the CV."""
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -49,7 +49,13 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         self.email = type(self).objects.normalize_email(self.email)
         self._record_cv_metadata()
-        super().save(*args, **kwargs)
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # A new user's row and the rows its receivers write (the welcome email's task) commit together, even when
+        # the caller has no transaction of its own (allauth's sign-up, createsuperuser): no user without its email.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
 
     def _record_cv_metadata(self) -> None:
         """Keep the display name, size and date in step with the file, however it was set."""

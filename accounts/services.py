@@ -23,13 +23,13 @@ PROFILE_ENTRY_NAME = "profile.json"
 
 
 def delete_account(*, user: User) -> None:
-    """Delete the user and all that is theirs; once committed, end every session and tell them by email."""
+    """Delete the user and all that is theirs, and tell them by email; once committed, end every session."""
     email, user_id = user.email, user.pk
     with transaction.atomic():
         sessions = list(UserSession.objects.filter(user=user))
         user.delete()  # allauth's rows cascade; the signals delete the files after commit
         transaction.on_commit(partial(end_sessions, sessions, user_id=user_id), robust=True)
-        transaction.on_commit(partial(send_account_deleted_email, email=email), robust=True)
+        send_account_deleted_email(email=email)  # queued in this transaction: sent if, and only if, it commits
     logger.info("account deleted", extra={"event": "account_deleted", "user_id": user_id})
 
 

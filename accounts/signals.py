@@ -1,8 +1,5 @@
 """Receivers on the User model: the welcome email and the cleanup of its stored files."""
 
-from functools import partial
-
-from django.db import transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
@@ -30,10 +27,9 @@ def remember_file_names(sender: type[User], instance: User, **kwargs) -> None:
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.welcome_email")
 def schedule_welcome_email(sender: type[User], instance: User, created: bool, raw: bool, using: str, **kwargs) -> None:
-    """Queue the welcome email once the new user is committed; never for fixtures or later saves."""
+    """Queue the welcome email in the transaction that creates the user; none for fixtures or later saves."""
     if created and not raw:
-        callback = partial(send_welcome_email, email=instance.email, first_name=instance.first_name)
-        transaction.on_commit(callback, using=using, robust=True)
+        send_welcome_email(email=instance.email, first_name=instance.first_name)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.delete_replaced_files")

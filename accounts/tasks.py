@@ -1,19 +1,18 @@
-"""Background work: every outgoing email, with retries when the server fails, and stored-file cleanup."""
+"""Background work: every outgoing email, retried only when a later attempt can succeed, and stored-file cleanup."""
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskContext
 from django_tasks_db import DatabaseBackend
 
+from .delivery import EmailNotSent, EmailRejected, deserialize_email, transmit
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -32,53 +31,42 @@ def enqueue_in_transaction(task: Task, **kwargs: Any) -> None:
         transaction.on_commit(partial(task.enqueue, **kwargs), robust=True)
 
 
-def serialize_email(message: EmailMultiAlternatives) -> dict[str, Any]:
-    """Turn a rendered message into JSON a task can carry (attachments are not used here)."""
-    return {
-        "subject": message.subject,
-        "body": message.body,
-        "from_email": message.from_email,
-        "to": list(message.to),
-        "cc": list(message.cc),
-        "bcc": list(message.bcc),
-        "reply_to": list(message.reply_to),
-        "headers": dict(message.extra_headers),
-        "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+@task(takes_context=True)
+def deliver_email(context: TaskContext, *, message: dict[str, Any], attempt: int = 1) -> None:
+    """Send one queued message. A permanent refusal (5xx) ends it; a transient failure queues the next attempt.
+
+    An attempt that did not deliver the message raises, so that its result is FAILED for an operator to see
+    (``EmailRejected``: final; ``EmailNotSent``: its note says whether another attempt follows). Its log line,
+    with the event, is the only one: config/logging.py drops django_tasks' traceback of it.
+    """
+    email = deserialize_email(message)
+    details = {
+        "task_id": str(context.task_result.id),
+        "message_id": email.extra_headers.get("Message-ID"),
+        "subject": email.subject,
+        "recipients": len(email.recipients()),
+        "attempt": attempt,
     }
-
-
-def enqueue_email(message: EmailMultiAlternatives) -> None:
-    """Hand a rendered message to the task queue, to be delivered once the current transaction commits."""
-    enqueue_in_transaction(deliver_email, message=serialize_email(message), attempt=1)
-
-
-@task()
-def deliver_email(*, message: dict[str, Any], attempt: int = 1) -> None:
-    """Send one message; on a mail-server failure, schedule the next attempt and fail this one."""
-    email = EmailMultiAlternatives(
-        subject=message["subject"],
-        body=message["body"],
-        from_email=message["from_email"],
-        to=message["to"],
-        cc=message.get("cc") or None,
-        bcc=message.get("bcc") or None,
-        reply_to=message.get("reply_to") or None,
-        headers=message.get("headers") or None,
-        alternatives=[tuple(alternative) for alternative in message.get("alternatives", [])],
-    )
-    details = {"subject": message["subject"], "recipients": len(email.recipients()), "attempt": attempt}
     try:
-        email.send()
-    except (smtplib.SMTPException, OSError) as error:
+        transmit(email)
+    except EmailRejected as error:
+        logger.error(
+            "email rejected", extra={**details, "event": "email_rejected", "code": error.code, "error": str(error)}
+        )
+        error.add_note(f"Attempt {attempt}: the server refused the message for good; it is not retried.")
+        raise
+    except EmailNotSent as error:
+        failure = {**details, "code": error.code, "error": str(error)}
         retry_at = _schedule_retry(message, attempt)
         if retry_at:
             logger.warning(
                 "email failed, will retry",
-                extra={**details, "event": "email_failed", "error": repr(error), "retry_at": retry_at.isoformat()},
+                extra={**failure, "event": "email_failed", "retry_at": retry_at.isoformat()},
             )
+            error.add_note(f"Attempt {attempt}: the next attempt is queued for {retry_at.isoformat()}.")
         else:
-            # Nothing more will be tried: the task result stays FAILED for an operator to see.
-            logger.error("email failed, giving up", extra={**details, "event": "email_gave_up", "error": repr(error)})
+            logger.error("email failed, giving up", extra={**failure, "event": "email_gave_up"})
+            error.add_note(f"Attempt {attempt} was the last: the message was not delivered.")
         raise
     logger.info("email sent", extra={**details, "event": "email_sent"})
 

@@ -33,6 +33,19 @@ class RefusedRequestFilter(logging.Filter):
         return True
 
 
+class LoggedTaskFailureFilter(logging.Filter):
+    """django_tasks logs every failed task at ERROR with its traceback, on every backend.
+
+    A task that has already logged its own failure as one line with an event (an email the server refused, or
+    one to be retried) raises an exception marked ``already_logged`` only so that its result is FAILED: that
+    failure gets no second line. With the mail server down, a sign-up costs one line, not a traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not getattr(error, "already_logged", False)
+
+
 class GunicornLogger(glogging.Logger):
     """gunicorn's error and access logs as JSON lines; each request's fields as fields, not a formatted line."""
 

@@ -52,8 +52,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_tasks",
-    "django_tasks_db",
+    # Before django_tasks_db: its `db_worker` command gives way to accounts' (which recovers the tasks of dead
+    # workers and rides out a database restart), since Django takes a command from the first app that has it.
     "accounts",
+    "django_tasks_db",
     "profiles",
 ]
 
@@ -267,6 +269,9 @@ if TASKS_BACKEND not in _task_backends:
 TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND]}}
 # Delays between delivery attempts of one email; after the last, the task stays failed.
 EMAIL_RETRY_DELAYS = [30, 120, 600, 1800]
+# A task RUNNING for longer than this is taken to have lost its worker (killed, machine gone) and runs again.
+# Far above the longest a task takes (an email: EMAIL_TIMEOUT for each of a dozen SMTP round trips).
+TASKS_RUNNING_TIMEOUT = env.int("TASKS_RUNNING_TIMEOUT", default=600)
 
 # --- Logging ----------------------------------------------------------------------------------
 
@@ -276,7 +281,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     # One JSON object per line (config/logging.py): every value escaped, so no request can forge a line.
     "formatters": {"json": {"()": "config.logging.json_formatter"}},
-    "filters": {"refused_requests": {"()": "config.logging.RefusedRequestFilter"}},
+    "filters": {
+        "refused_requests": {"()": "config.logging.RefusedRequestFilter"},
+        "logged_task_failures": {"()": "config.logging.LoggedTaskFailureFilter"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -289,7 +297,7 @@ LOGGING = {
     "loggers": {
         "accounts": {"level": LOG_LEVEL},
         "profiles": {"level": LOG_LEVEL},
-        "django_tasks": {"level": LOG_LEVEL},
+        "django_tasks": {"level": LOG_LEVEL, "filters": ["logged_task_failures"]},
         "django.request": {"level": "ERROR"},
         # Scanners send foreign Host headers all day: they get 400 and a line in the access log, not a traceback.
         "django.security.DisallowedHost": {"level": "CRITICAL"},

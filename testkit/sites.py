@@ -1,13 +1,17 @@
 """A site prepared as ``make serve`` prepares it: a fresh database, migrated; static files collected; a media
 folder; debug off. The environment it returns is what gunicorn, ``manage.py`` and the worker are given."""
 
+import json
 import os
 import secrets
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .processes import PROJECT_DIR, Gunicorn, manage
@@ -59,6 +63,71 @@ def clear_rate_limits(database_url: str) -> None:
 
         with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30) as connection:
             connection.execute(f"DELETE FROM {CACHE_TABLE}")  # noqa: S608 (a constant)
+        connection.close()
+
+
+def query(database_url: str, statement: str) -> list[tuple]:
+    """The rows of one statement run against a site's database from outside the site (a constant: no parameters)."""
+    if database_url.startswith(POSTGRES_SCHEMES):
+        import psycopg
+
+        with psycopg.connect(database_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as connection:
+            return connection.execute(statement).fetchall()  # type: ignore[arg-type]
+    import sqlite3
+
+    database = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)
+    try:
+        return database.execute(statement).fetchall()
+    finally:
+        database.close()
+
+
+TASK_TABLE = "django_tasks_database_dbtaskresult"  # django-tasks-db's DBTaskResult
+
+
+def task_results(database_url: str) -> list[dict]:
+    """The task rows of a site's database (status, task_path, kwargs, worker_ids), oldest first."""
+    rows = query(
+        database_url,
+        f"SELECT id, status, task_path, args_kwargs, worker_ids FROM {TASK_TABLE} ORDER BY enqueued_at",  # noqa: S608
+    )
+
+    def parsed(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value  # SQLite keeps JSON as text
+
+    return [
+        {
+            "id": str(uuid.UUID(str(row[0]))),  # SQLite keeps the hex digits only
+            "status": row[1],
+            "task_path": row[2],
+            "kwargs": parsed(row[3])["kwargs"],
+            "worker_ids": parsed(row[4]),
+        }
+        for row in rows
+    ]
+
+
+def interrupt_database(database_url: str, *, seconds: float) -> None:
+    """Take a site's database away for ``seconds``, as a restart or a long lock does.
+
+    PostgreSQL: the local cluster is stopped (every connection cut) and started again ``seconds`` later. SQLite,
+    which has no server: another process holds the file's write lock for ``seconds``, past SQLite's busy timeout.
+    """
+    if database_url.startswith(POSTGRES_SCHEMES):
+        version = max(os.listdir("/usr/lib/postgresql"), key=int)  # the cluster bin/with-postgres starts
+        as_root = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*as_root, "pg_ctlcluster", version, "main", "stop"], check=True)  # fast: cuts clients off
+        time.sleep(seconds)
+        subprocess.run([*as_root, "pg_ctlcluster", version, "main", "start"], check=True)
+        return
+    import sqlite3
+
+    connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+    finally:
         connection.close()
 
 

@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from testkit import cv_files
 from testkit.http import Browser
 from testkit.people import PASSWORD
+from testkit.processes import manage
+from testkit.sites import production_env, throwaway_database
 from testkit.smtp import SMTPSink
 
 
@@ -96,3 +98,17 @@ def smtp_sink() -> Iterator[SMTPSink]:
     sink = SMTPSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def worker_env(tmp_path: Path, smtp_sink: SMTPSink) -> Iterator[dict[str, str]]:
+    """The environment of the site's own processes (``manage.py``, ``db_worker``) on a database of their own.
+
+    Migrated; SQLite, or PostgreSQL under ``bin/with-postgres``; tasks queued in the database; mail to ``smtp_sink``.
+    """
+    with throwaway_database(tmp_path) as database_url:
+        env = production_env(tmp_path, database_url, DJANGO_TASKS_BACKEND="database", EMAIL_URL=smtp_sink.url)
+        for folder in ("DJANGO_MEDIA_ROOT", "TMPDIR"):
+            Path(env[folder]).mkdir(parents=True, exist_ok=True)
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        yield env

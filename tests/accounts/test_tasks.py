@@ -1,8 +1,10 @@
-"""Email delivery through the tasks API: a mail server that fails never fails a request or loses mail."""
+"""Email delivery through the tasks API: a mail server that fails never fails a request or loses mail; only what can
+succeed later is retried, and nothing the server accepted is sent twice."""
 
+import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core import mail
@@ -57,6 +59,20 @@ def smtp_black_hole(settings) -> Iterator[int]:
     for connection in accepted:
         connection.close()
     listener.close()
+
+
+@pytest.fixture
+def send_to(settings) -> Callable[[SMTPSink], None]:
+    """``send_to(sink)``: Django talks SMTP to that server (and logs in, if it answers AUTH)."""
+
+    def point(sink: SMTPSink) -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
+        settings.EMAIL_TIMEOUT = 5
+        if "AUTH" in sink.answers:
+            settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "site", "wrong password"
+
+    return point
 
 
 @pytest.fixture
@@ -148,3 +164,99 @@ def test_email_goes_over_real_smtp_with_text_and_html(settings, smtp_sink, djang
     assert message.get_body(("plain",)) is not None
     assert message.get_body(("html",)) is not None
     assert mail.outbox == []  # it went over the wire, not to the test outbox
+
+
+def email_results() -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email").order_by("enqueued_at"))
+
+
+def test_with_the_immediate_backend_a_failed_send_costs_one_log_line_and_no_traceback(
+    client, smtp_down, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", SIGNUP)
+    assert len(recorded_events(caplog.records, "email_gave_up")) == 2  # the verification and the welcome email
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert all(record.event == "email_gave_up" and not record.exc_info for record in errors)
+
+
+# --- Permanent refusals (5xx): logged once, never retried -----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"RCPT": "550 5.1.1 No such user here"},
+        {"MAIL": "553 5.7.1 Sender address rejected"},
+        {"DATA": "554 5.6.0 Message content rejected"},
+        {"AUTH": "535 5.7.8 Authentication credentials invalid"},
+    ],
+    ids=["recipient", "sender", "data", "authentication"],
+)
+def test_a_permanent_refusal_is_logged_once_as_rejected_and_not_retried(database_tasks, send_to, answers, caplog):
+    sink = SMTPSink(answers=answers).start()
+    try:
+        send_to(sink)
+        User.objects.create_user(email="refused@example.com", password="pw")
+        run_worker()
+        make_retries_due()
+        run_worker()
+    finally:
+        sink.stop()
+    [result] = email_results()  # one attempt, no retry queued
+    assert result.status == "FAILED"
+    assert result.exception_class_path == "accounts.delivery.EmailRejected"
+    assert "not retried" in result.traceback  # what an operator reads in the admin
+    [rejected] = recorded_events(caplog.records, "email_rejected")
+    assert rejected.code == int(next(iter(answers.values()))[:3]) and rejected.attempt == 1
+    assert recorded_events(caplog.records, "email_failed") == recorded_events(caplog.records, "email_gave_up") == []
+    assert sink.messages == []
+
+
+# --- Transient failures (4xx): retried, with the same Message-ID each time -------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_temporary_refusal_is_retried_with_the_same_message_id_until_it_is_accepted(database_tasks, send_to, caplog):
+    sink = SMTPSink(answers={"DATA": "451 4.3.0 Try again later"}).start()
+    try:
+        send_to(sink)
+        User.objects.create_user(email="later@example.com", password="pw")
+        run_worker()
+        make_retries_due()
+        run_worker()
+        sink.answers.clear()  # the server is well again
+        make_retries_due()
+        run_worker()
+    finally:
+        sink.stop()
+    assert [result.status for result in email_results()] == ["FAILED", "FAILED", "SUCCESSFUL"]
+    assert [attempt.accepted for attempt in sink.attempts] == [False, False, True]
+    message_ids = {attempt.message["Message-ID"] for attempt in sink.attempts}
+    assert len(message_ids) == 1 and None not in message_ids  # a receiver can drop a duplicate by it
+    assert [record.code for record in recorded_events(caplog.records, "email_failed")] == [451, 451]
+    assert len(recorded_events(caplog.records, "email_sent")) == 1
+
+
+# --- After the server accepted the message: never sent again ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("at_quit", ["reset", "overlong reply"])
+def test_a_failure_after_the_server_accepted_the_message_does_not_send_it_again(
+    database_tasks, send_to, at_quit, caplog
+):
+    sink = SMTPSink(at_quit=at_quit).start()
+    try:
+        send_to(sink)
+        User.objects.create_user(email="once@example.com", password="pw")
+        run_worker()
+        make_retries_due()
+        run_worker()
+    finally:
+        sink.stop()
+    assert len(sink.messages) == 1
+    assert [result.status for result in email_results()] == ["SUCCESSFUL"]
+    assert len(recorded_events(caplog.records, "email_sent")) == 1
+    assert recorded_events(caplog.records, "email_failed") == []

@@ -1,0 +1,80 @@
+"""``manage.py db_worker`` as operators run it: a task whose worker was killed runs again; a database outage is
+ridden out. Real worker processes, a real database of their own and a real SMTP server."""
+
+import time
+from pathlib import Path
+
+from testkit.logs import events
+from testkit.people import PASSWORD, unique_email
+from testkit.processes import manage, task_worker
+from testkit.sites import POSTGRES_SCHEMES, interrupt_database, task_results
+from testkit.smtp import SMTPSink
+
+WORKER_OPTIONS = ("--interval", "0.2")
+
+
+def create_superuser(env: dict[str, str], email: str) -> None:
+    """As an operator does; the welcome email's task is queued with the new row."""
+    manage(
+        {**env, "DJANGO_SUPERUSER_EMAIL": email, "DJANGO_SUPERUSER_PASSWORD": PASSWORD}, "createsuperuser", "--noinput"
+    )
+
+
+def wait_for_status(database_url: str, status: str, timeout: float = 20.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        results = task_results(database_url)
+        if results and all(result["status"] == status for result in results):
+            return results
+        time.sleep(0.1)
+    raise AssertionError(f"Not every task is {status} after {timeout}s: {task_results(database_url)}")
+
+
+def test_a_task_whose_worker_was_killed_mid_send_runs_again_on_another_worker(
+    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+) -> None:
+    # The bound is shortened through its environment variable, as an operator would set it: the second worker
+    # then recovers the task with its periodic check, in seconds, not at its start and not after ten minutes.
+    env = {**worker_env, "TASKS_RUNNING_TIMEOUT": "3"}
+    email = unique_email("killed")
+    create_superuser(env, email)
+    smtp_sink.stall("RCPT")
+
+    with task_worker("first-worker", env, tmp_path, *WORKER_OPTIONS) as first:
+        smtp_sink.wait_until_stalled()  # the worker is in the middle of the SMTP conversation
+        first.kill()  # SIGKILL, as the OOM killer does: nothing is cleaned up
+    smtp_sink.release()
+    [abandoned] = task_results(env["DATABASE_URL"])
+    assert abandoned["status"] == "RUNNING" and smtp_sink.messages == []
+
+    with task_worker("second-worker", env, tmp_path, *WORKER_OPTIONS) as second:
+        smtp_sink.wait_for(email, "Welcome to", timeout=30)
+        [delivered] = wait_for_status(env["DATABASE_URL"], "SUCCESSFUL")
+
+    assert len(smtp_sink.to(email)) == 1
+    assert delivered["id"] == abandoned["id"] and len(delivered["worker_ids"]) == 2  # claimed by both, in turn
+    [recovered] = events(second.log_text(), "task_recovered")
+    assert recovered["task_id"] == abandoned["id"] and recovered["task_path"] == "accounts.tasks.deliver_email"
+
+
+def test_the_worker_rides_out_a_database_outage(
+    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+) -> None:
+    database_url = worker_env["DATABASE_URL"]
+    before, after = unique_email("before"), unique_email("after")
+    with task_worker("worker", worker_env, tmp_path, *WORKER_OPTIONS) as worker:
+        create_superuser(worker_env, before)
+        smtp_sink.wait_for(before, "Welcome to")  # the worker is connected and polling
+
+        # PostgreSQL: the cluster stops (every connection cut) and starts 3 s later. SQLite has no server to
+        # restart: another process holds its write lock past the busy timeout (a backup, a long migration).
+        interrupt_database(database_url, seconds=7 if database_url.startswith("sqlite") else 3)
+
+        create_superuser(worker_env, after)
+        smtp_sink.wait_for(after, "Welcome to", timeout=60)
+        assert worker.running()
+    assert [result["status"] for result in task_results(database_url)] == ["SUCCESSFUL", "SUCCESSFUL"]
+    if database_url.startswith(POSTGRES_SCHEMES):
+        # The outage reached the worker (it did not slip between two polls), and it waited rather than exit.
+        assert events(worker.log_text(), "worker_database_unavailable")
+        assert events(worker.log_text(), "worker_database_back")
