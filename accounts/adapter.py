@@ -1,18 +1,54 @@
-"""allauth's account adapter: every email allauth sends goes through our task queue."""
+"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL."""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest
 
 from .tasks import enqueue_email
 
 
+@dataclass(frozen=True)
+class SiteFromSettings:
+    """What allauth's email templates read as ``current_site``: the site's name and SITE_URL's host and port."""
+
+    name: str
+    domain: str
+
+
+def on_site_url(url: str) -> str:
+    """``url`` with the scheme, host and port of SITE_URL, whatever Host header the request came with."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+
+
+def is_absolute_link(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    # --- Emails: queued, and every link and host in them from SITE_URL ------------------------------
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render as allauth does, but queue the message instead of talking to the mail server here."""
+        """Render as allauth does, but with SITE_URL's links, and queue the message instead of sending it here.
+
+        allauth builds links from the request (``build_absolute_uri``), so a Host header the site accepts
+        (another allowed name, another port) would reach the email. Every flow's mail passes this one door:
+        each absolute link in its context is moved onto SITE_URL, and ``current_site`` is SITE_URL's, not the
+        request's.
+        """
         request = allauth_context.request
-        site = get_current_site(request)
-        site.name = settings.SITE_NAME  # allauth's emails greet with the site's name, not its host name
-        full_context = {"request": request, "email": email, "current_site": site, **context}
+        site = SiteFromSettings(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        links = {key: on_site_url(value) for key, value in context.items() if is_absolute_link(value)}
+        full_context = {"request": request, "email": email, **context, **links, "current_site": site}
         enqueue_email(self.render_mail(template_prefix, email, full_context))
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
+        return on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site_url(super().get_reset_password_from_key_url(key))
