@@ -1,4 +1,5 @@
-"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL."""
+"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL,
+and every address it takes is in its canonical form."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,8 +8,11 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.forms import BaseForm
 from django.http import HttpRequest
 
+from .email_addresses import canonical_email
 from .tasks import enqueue_email
 
 
@@ -52,3 +56,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site_url(super().get_reset_password_from_key_url(key))
+
+    # --- Addresses: one canonical form ---------------------------------------------------------------
+
+    def clean_email(self, email: str) -> str:
+        """Every address allauth takes (sign-up, adding one, reset) in its canonical form, or refused."""
+        return canonical_email(email)
+
+    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True):
+        user = super().save_user(request, user, form, commit=False)
+        # allauth's user_field() cuts a value to the column's width; the address is set whole (the form has
+        # refused anything longer than the column) so that no shortened address can ever be stored.
+        user.email = canonical_email(form.cleaned_data["email"])
+        if commit:
+            user.save()
+        return user

@@ -1,8 +1,10 @@
-"""The user manager: users are created and found by email, case-insensitively."""
+"""The user manager: users are created and found by the canonical form of their email address."""
 
 from typing import Any
 
 from django.contrib.auth.models import BaseUserManager
+
+from .email_addresses import canonical_email, canonical_email_or_input
 
 
 class UserManager(BaseUserManager):
@@ -10,17 +12,18 @@ class UserManager(BaseUserManager):
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        # The whole address is lower-cased so that one person cannot hold two accounts in two cases.
-        return (email or "").strip().lower()
+        """The canonical form (accounts.email_addresses); input that has none comes back stripped."""
+        return canonical_email_or_input(email or "")
 
     def get_by_natural_key(self, email: str):
-        # Stored addresses are normalised on every save, so an exact match can use the index.
+        # Stored addresses are canonical, so an exact match finds every spelling and can use the index.
         return self.get(email=self.normalize_email(email))
 
     def _create_user(self, email: str, password: str | None, **extra_fields: Any):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
+        # Refuses (ValidationError) what has no canonical form: nothing is created, nothing is shortened.
+        user = self.model(email=canonical_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
