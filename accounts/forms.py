@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
 from .email_addresses import canonical_email
@@ -28,6 +29,13 @@ class CanonicalEmailField(EmailField):
 
 class SignupForm(allauth_forms.SignupForm):
     email = CanonicalEmailField()
+
+    def try_save(self, request: HttpRequest):
+        if self.account_already_exists:
+            # A new account costs a password hash; an address that has one must cost the same, or the response
+            # time tells a registered address from a new one (enumeration prevention is on).
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class LoginForm(allauth_forms.LoginForm):
