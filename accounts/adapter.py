@@ -6,13 +6,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 
 from .email_addresses import canonical_email
+from .models import User
 from .tasks import enqueue_email
 
 
@@ -71,3 +75,29 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    # --- Verification: a verified address belongs to one account only -------------------------------
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """Verify the address, unless another account signed up with it; then drop its unverified copies elsewhere.
+
+        An address someone added to their account without verifying it never belongs to them: once its owner
+        verifies it (on the account they signed up with), the copies pending on other accounts are removed,
+        so that no reset, verification or log-in can reach those accounts through it.
+        """
+        if User.objects.filter(email=email_address.email).exclude(pk=email_address.user_id).exists():
+            # The address is another account's sign-up address: verifying it here would take it from them.
+            self.add_message(
+                request,
+                messages.ERROR,
+                "account/messages/email_confirmation_failed.txt",
+                {"email": email_address.email},
+            )
+            return False
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                EmailAddress.objects.filter(email=email_address.email, verified=False).exclude(
+                    user_id=email_address.user_id
+                ).delete()
+        return confirmed

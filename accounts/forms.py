@@ -1,6 +1,8 @@
 """Forms owned by accounts: allauth's forms and the admin's with canonical addresses, and the deletion form."""
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from allauth.account.fields import EmailField
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
@@ -30,6 +32,20 @@ class CanonicalEmailField(EmailField):
 class SignupForm(allauth_forms.SignupForm):
     email = CanonicalEmailField()
 
+    def validate_unique_email(self, value: str) -> str:
+        # Taken means another account verified it or signed up with it. An address someone merely added to
+        # their account, unverified, never stops its owner signing up (allauth counts those too).
+        self.account_already_exists = User.objects.owners_of_address(value).exists()
+        return get_adapter().validate_unique_email(value)
+
+    def save(self, request: HttpRequest) -> User:
+        user = super().save(request)
+        # allauth mails an address at most once per cooldown. Someone who added this address to their own
+        # account a moment ago must not hold back its owner's verification mail: a new account sends it anyway
+        # (once only: the address is then taken).
+        ratelimit.clear(request, action="confirm_email", key=user.email)
+        return user
+
     def try_save(self, request: HttpRequest):
         if self.account_already_exists:
             # A new account costs a password hash; an address that has one must cost the same, or the response
@@ -51,6 +67,15 @@ class AddEmailForm(allauth_forms.AddEmailForm):
 
 class ResetPasswordForm(allauth_forms.ResetPasswordForm):
     email = CanonicalEmailField(required=True)
+
+    def clean_email(self) -> str:
+        email = get_adapter().clean_email(self.cleaned_data["email"])
+        # A reset link goes only to an address the account verified or signed up with, never to one it
+        # merely added; with enumeration prevention the page answers the same either way.
+        self.users = list(User.objects.owners_of_address(email).filter(is_active=True))
+        if not self.users and not allauth_settings.PREVENT_ENUMERATION:
+            raise get_adapter().validation_error("unknown_email")
+        return email
 
 
 # --- The admin's forms ----------------------------------------------------------------------------

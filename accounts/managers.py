@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.models import BaseUserManager
+from django.db.models import QuerySet
 
 from .email_addresses import canonical_email, canonical_email_or_input
 
@@ -14,6 +15,18 @@ class UserManager(BaseUserManager):
     def normalize_email(cls, email: str | None) -> str:
         """The canonical form (accounts.email_addresses); input that has none comes back stripped."""
         return canonical_email_or_input(email or "")
+
+    def owners_of_address(self, email: str) -> QuerySet:
+        """The accounts an address belongs to: those that verified it, else the one that signed up with it.
+
+        An address someone merely added to their account, unverified, belongs to nobody: it neither blocks its
+        owner's sign-up nor receives a reset link.
+        """
+        email = self.normalize_email(email)
+        verified = self.filter(emailaddress__email=email, emailaddress__verified=True)
+        if verified.exists():
+            return verified
+        return self.filter(email=email)
 
     def get_by_natural_key(self, email: str):
         # Stored addresses are canonical, so an exact match finds every spelling and can use the index.

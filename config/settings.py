@@ -141,7 +141,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "profile"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-# Every form that takes an address canonicalises it (accounts/email_addresses.py).
+# Every form that takes an address canonicalises it (accounts/email_addresses.py); sign-up and reset count only
+# verified and signed-up-with addresses as an account's own.
 ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
     "login": "accounts.forms.LoginForm",
