@@ -9,6 +9,8 @@ from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import connections
 from django.http import HttpRequest
 
 from .email_addresses import canonical_email
@@ -81,6 +83,34 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
 # --- The admin's forms ----------------------------------------------------------------------------
 
 
+class ModelChoicesField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, where an id beyond the database's integer range is an invalid choice.
+
+    Django guards ``exact`` look-ups against such numbers but not the ``__in`` one this field runs, so SQLite
+    would raise OverflowError: a 500 for anyone who edits the form's hidden values.
+    """
+
+    def _check_values(self, value):
+        key = (
+            self.queryset.model._meta.pk
+            if self.to_field_name is None
+            else self.queryset.model._meta.get_field(self.to_field_name)
+        )
+        ranges = connections[self.queryset.db].ops.integer_field_ranges
+        if key.get_internal_type() in ranges:
+            low, high = ranges[key.get_internal_type()]
+            for choice in value:
+                try:
+                    number = int(choice)
+                except (TypeError, ValueError):
+                    continue  # Django's own check names it
+                if not low <= number <= high:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": choice}
+                    )
+        return super()._check_values(value)
+
+
 class UserCreationForm(auth_forms.AdminUserCreationForm):
     class Meta:
         model = User
@@ -92,7 +122,11 @@ class UserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
-        field_classes = {"email": CanonicalEmailField}
+        field_classes = {
+            "email": CanonicalEmailField,
+            "groups": ModelChoicesField,
+            "user_permissions": ModelChoicesField,
+        }
 
 
 class EmailAddressForm(forms.ModelForm):
