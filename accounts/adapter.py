@@ -1,18 +1,103 @@
-"""allauth's account adapter: every email allauth sends goes through our task queue."""
+"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL,
+and every address it takes is in its canonical form."""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.forms import BaseForm
+from django.http import HttpRequest
 
+from .email_addresses import canonical_email
 from .emails import send_email
+from .models import User
+
+
+@dataclass(frozen=True)
+class SiteFromSettings:
+    """What allauth's email templates read as ``current_site``: the site's name and SITE_URL's host and port."""
+
+    name: str
+    domain: str
+
+
+def on_site_url(url: str) -> str:
+    """``url`` with the scheme, host and port of SITE_URL, whatever Host header the request came with."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+
+
+def is_absolute_link(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # --- Emails: queued, and every link and host in them from SITE_URL ------------------------------
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render as allauth does, then leave through the site's one way out for email (queued, not sent here)."""
+        """Render as allauth does, but with SITE_URL's links, and leave through the site's one way out for email.
+
+        allauth builds links from the request (``build_absolute_uri``), so a Host header the site accepts
+        (another allowed name, another port) would reach the email. Every flow's mail passes this one door:
+        each absolute link in its context is moved onto SITE_URL, and ``current_site`` is SITE_URL's, not the
+        request's.
+        """
         request = allauth_context.request
-        site = get_current_site(request)
-        site.name = settings.SITE_NAME  # allauth's emails greet with the site's name, not its host name
-        full_context = {"request": request, "email": email, "current_site": site, **context}
+        site = SiteFromSettings(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        links = {key: on_site_url(value) for key, value in context.items() if is_absolute_link(value)}
+        full_context = {"request": request, "email": email, **context, **links, "current_site": site}
         send_email(template_prefix, to=email, context=full_context, render=self.render_mail)
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
+        return on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site_url(super().get_reset_password_from_key_url(key))
+
+    # --- Addresses: one canonical form ---------------------------------------------------------------
+
+    def clean_email(self, email: str) -> str:
+        """Every address allauth takes (sign-up, adding one, reset) in its canonical form, or refused."""
+        return canonical_email(email)
+
+    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True):
+        user = super().save_user(request, user, form, commit=False)
+        # allauth's user_field() cuts a value to the column's width; the address is set whole (the form has
+        # refused anything longer than the column) so that no shortened address can ever be stored.
+        user.email = canonical_email(form.cleaned_data["email"])
+        if commit:
+            user.save()
+        return user
+
+    # --- Verification: a verified address belongs to one account only -------------------------------
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """Verify the address, unless another account signed up with it; then drop its unverified copies elsewhere.
+
+        An address someone added to their account without verifying it never belongs to them: once its owner
+        verifies it (on the account they signed up with), the copies pending on other accounts are removed,
+        so that no reset, verification or log-in can reach those accounts through it.
+        """
+        if User.objects.filter(email=email_address.email).exclude(pk=email_address.user_id).exists():
+            # The address is another account's sign-up address: verifying it here would take it from them.
+            self.add_message(
+                request,
+                messages.ERROR,
+                "account/messages/email_confirmation_failed.txt",
+                {"email": email_address.email},
+            )
+            return False
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                EmailAddress.objects.filter(email=email_address.email, verified=False).exclude(
+                    user_id=email_address.user_id
+                ).delete()
+        return confirmed

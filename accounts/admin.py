@@ -1,7 +1,9 @@
-"""The user in the admin, with a staff-only CV download."""
+"""The user in the admin, with a staff-only CV download; email addresses stored in canonical form."""
 
 from dataclasses import dataclass
 
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -11,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .forms import UserChangeForm, UserCreationForm
+from .forms import EmailAddressForm, UserChangeForm, UserCreationForm
 from .models import User
 from .views import cv_download_response
 
@@ -78,3 +80,12 @@ class UserAdmin(DjangoUserAdmin):
         if not self.has_view_permission(request, user):
             raise PermissionDenied
         return cv_download_response(user)
+
+
+# allauth registers its own admin for addresses; this one differs only in storing the canonical form.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class CanonicalEmailAddressAdmin(EmailAddressAdmin):
+    form = EmailAddressForm

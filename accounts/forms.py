@@ -1,23 +1,141 @@
-"""Forms owned by accounts: the admin's user forms and the account-deletion confirmation."""
+"""Forms owned by accounts: allauth's forms and the admin's with canonical addresses, and the deletion form."""
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.account.fields import EmailField
+from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import connections
 from django.http import HttpRequest
 
+from .email_addresses import canonical_email
 from .models import User
+
+
+class CanonicalEmailField(EmailField):
+    """An email field whose value is the address's canonical form; when there is none, the reason is shown
+    next to the field. Length and Django's own syntax check then judge the canonical form, not the spelling."""
+
+    def to_python(self, value: str | None) -> str:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return canonical_email(value)
+
+
+# --- allauth's forms (ACCOUNT_FORMS) --------------------------------------------------------------
+
+
+class SignupForm(allauth_forms.SignupForm):
+    email = CanonicalEmailField()
+
+    def validate_unique_email(self, value: str) -> str:
+        # Taken means another account verified it or signed up with it. An address someone merely added to
+        # their account, unverified, never stops its owner signing up (allauth counts those too).
+        self.account_already_exists = User.objects.owners_of_address(value).exists()
+        return get_adapter().validate_unique_email(value)
+
+    def save(self, request: HttpRequest) -> User:
+        user = super().save(request)
+        # allauth mails an address at most once per cooldown. Someone who added this address to their own
+        # account a moment ago must not hold back its owner's verification mail: a new account sends it anyway
+        # (once only: the address is then taken).
+        ratelimit.clear(request, action="confirm_email", key=user.email)
+        return user
+
+    def try_save(self, request: HttpRequest):
+        if self.account_already_exists:
+            # A new account costs a password hash; an address that has one must cost the same, or the response
+            # time tells a registered address from a new one (enumeration prevention is on).
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
+
+class LoginForm(allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any spelling of the mailbox (case, fullwidth letters, a Unicode domain) finds the account.
+        self.fields["login"] = CanonicalEmailField()
+
+
+class AddEmailForm(allauth_forms.AddEmailForm):
+    email = CanonicalEmailField(required=True)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    email = CanonicalEmailField(required=True)
+
+    def clean_email(self) -> str:
+        email = get_adapter().clean_email(self.cleaned_data["email"])
+        # A reset link goes only to an address the account verified or signed up with, never to one it
+        # merely added; with enumeration prevention the page answers the same either way.
+        self.users = list(User.objects.owners_of_address(email).filter(is_active=True))
+        if not self.users and not allauth_settings.PREVENT_ENUMERATION:
+            raise get_adapter().validation_error("unknown_email")
+        return email
+
+
+# --- The admin's forms ----------------------------------------------------------------------------
+
+
+class ModelChoicesField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, where an id beyond the database's integer range is an invalid choice.
+
+    Django guards ``exact`` look-ups against such numbers but not the ``__in`` one this field runs, so SQLite
+    would raise OverflowError: a 500 for anyone who edits the form's hidden values.
+    """
+
+    def _check_values(self, value):
+        key = (
+            self.queryset.model._meta.pk
+            if self.to_field_name is None
+            else self.queryset.model._meta.get_field(self.to_field_name)
+        )
+        ranges = connections[self.queryset.db].ops.integer_field_ranges
+        if key.get_internal_type() in ranges:
+            low, high = ranges[key.get_internal_type()]
+            for choice in value:
+                try:
+                    number = int(choice)
+                except (TypeError, ValueError):
+                    continue  # Django's own check names it
+                if not low <= number <= high:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": choice}
+                    )
+        return super()._check_values(value)
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
+        field_classes = {"email": CanonicalEmailField}
 
 
 class UserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        field_classes = {
+            "email": CanonicalEmailField,
+            "groups": ModelChoicesField,
+            "user_permissions": ModelChoicesField,
+        }
+
+
+class EmailAddressForm(forms.ModelForm):
+    """allauth's email address in the admin, stored in canonical form like every other."""
+
+    class Meta:
+        model = EmailAddress
+        fields = ("user", "email", "verified", "primary")
+        field_classes = {"email": CanonicalEmailField}
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,8 +1,11 @@
-"""The user manager: users are created and found by email, case-insensitively."""
+"""The user manager: users are created and found by the canonical form of their email address."""
 
 from typing import Any
 
 from django.contrib.auth.models import BaseUserManager
+from django.db.models import QuerySet
+
+from .email_addresses import canonical_email, canonical_email_or_input
 
 
 class UserManager(BaseUserManager):
@@ -10,17 +13,30 @@ class UserManager(BaseUserManager):
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        # The whole address is lower-cased so that one person cannot hold two accounts in two cases.
-        return (email or "").strip().lower()
+        """The canonical form (accounts.email_addresses); input that has none comes back stripped."""
+        return canonical_email_or_input(email or "")
+
+    def owners_of_address(self, email: str) -> QuerySet:
+        """The accounts an address belongs to: those that verified it, else the one that signed up with it.
+
+        An address someone merely added to their account, unverified, belongs to nobody: it neither blocks its
+        owner's sign-up nor receives a reset link.
+        """
+        email = self.normalize_email(email)
+        verified = self.filter(emailaddress__email=email, emailaddress__verified=True)
+        if verified.exists():
+            return verified
+        return self.filter(email=email)
 
     def get_by_natural_key(self, email: str):
-        # Stored addresses are normalised on every save, so an exact match can use the index.
+        # Stored addresses are canonical, so an exact match finds every spelling and can use the index.
         return self.get(email=self.normalize_email(email))
 
     def _create_user(self, email: str, password: str | None, **extra_fields: Any):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
+        # Refuses (ValidationError) what has no canonical form: nothing is created, nothing is shortened.
+        user = self.model(email=canonical_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

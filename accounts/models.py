@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .email_addresses import CanonicalEmailField, canonical_email
 from .managers import UserManager
 from .uploads import clean_original_filename, cv_upload_to
 from .validators import validate_cv_file
@@ -12,7 +13,8 @@ from .validators import validate_cv_file
 
 class User(AbstractUser):
     username = None
-    email = models.EmailField("email address", unique=True)
+    # Stored only in its canonical form (accounts.email_addresses), so unique means one account per mailbox.
+    email = CanonicalEmailField("email address", unique=True)
     cv = models.FileField(
         "CV",
         upload_to=cv_upload_to,
@@ -42,12 +44,19 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
-    def clean(self) -> None:
-        super().clean()
-        self.email = type(self).objects.normalize_email(self.email)
+    def validate_constraints(self, exclude=None) -> None:
+        # Stored addresses are canonical, so the field's uniqueness check finds a taken address and says so next to
+        # the field; the constraint on Lower(email) guards writes that bypass the model, and would only repeat it.
+        super().validate_constraints(exclude={*(exclude or ()), "email"})
 
     def save(self, *args, **kwargs) -> None:
-        self.email = type(self).objects.normalize_email(self.email)
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding:
+            # A new account's address must have a canonical form: refused (ValidationError), never cut to fit.
+            self.email = canonical_email(self.email)
+        elif update_fields is None or "email" in update_fields:
+            # Forms refuse what has no canonical form; an old row that has none is kept, not broken by a save.
+            self.email = type(self).objects.normalize_email(self.email)
         self._record_cv_metadata()
         if not self._state.adding:
             super().save(*args, **kwargs)

@@ -149,6 +149,14 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "profile"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Every form that takes an address canonicalises it (accounts/email_addresses.py); sign-up and reset count only
+# verified and signed-up-with addresses as an account's own.
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "login": "accounts.forms.LoginForm",
+    "add_email": "accounts.forms.AddEmailForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -1,0 +1,188 @@
+"""No input to any form of the site gives a server error: every field of every form, with hostile values."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from testkit.hostile import HOSTILE_VALUES, form_body
+from testkit.people import PASSWORD
+
+NEW_PASSWORD = "another long password 2"
+
+pytestmark = pytest.mark.django_db
+
+# Text of every kind, including what is not text at all: lone surrogates, control and format characters, marks.
+ANY_CHARACTER = st.one_of(
+    st.characters(),
+    st.characters(categories=["Cs"]),
+    st.characters(categories=["Cc", "Cf", "Mn", "Zs", "Co"]),
+    st.sampled_from("@\"'<>.\\()[]:;,% \x00"),
+)
+# Values a form accepts, so that hostile ones in the other fields meet the deeper checks too.
+PLAUSIBLE = ["person@example.com", PASSWORD, NEW_PASSWORD, "on", "true", "1", "2026-01-01", "00:00:00"]
+HOSTILE = st.one_of(
+    st.sampled_from(HOSTILE_VALUES),
+    st.sampled_from(PLAUSIBLE),
+    st.text(ANY_CHARACTER, max_size=400),
+    st.builds(lambda local, domain: f"{local}@{domain}", st.text(ANY_CHARACTER, max_size=80), st.text(max_size=80)),
+    st.binary(max_size=300),
+)
+
+
+@dataclass
+class FormTarget:
+    """A form as a visitor meets it: who they are, where it posts, what its buttons send, and its fields with a
+    value it accepts (None: left out), so that a hostile value in one field meets the checks behind the others."""
+
+    path: Callable[[Client], str]
+    valid: dict[str, str | None]
+    as_user: Callable[[], User | None] = lambda: None
+    buttons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.valid)
+
+    def post(self, values: dict[str, str | bytes]):
+        client = Client()  # a fresh visitor each time: no half-finished sign-up or reset in the session
+        user = self.as_user()
+        if user is not None:
+            client.force_login(user)
+        body = form_body({**self.buttons, **values})
+        return client.generic("POST", self.path(client), body, content_type="application/x-www-form-urlencoded")
+
+    def post_among_valid(self, name: str, value: str | bytes):
+        """``value`` in field ``name``, every other field as the form accepts it."""
+        valid = {other: accepted for other, accepted in self.valid.items() if accepted is not None}
+        return self.post({**valid, name: value})
+
+
+@pytest.fixture
+def forms(make_user) -> dict[str, FormTarget]:
+    admin = make_user(email="admin@example.com", is_staff=True, is_superuser=True)
+    someone = make_user(email="someone@example.com")
+
+    def signed_in() -> User:
+        """The person as stored now; again if the right password on the deletion form removed them."""
+        return User.objects.filter(email="person@example.com").first() or make_user(email="person@example.com")
+
+    person = signed_in()
+
+    def reset_form_path(client: Client) -> str:
+        # A fresh key each time: a hostile value that is a valid password changes it, and the old key with it.
+        person = signed_in()
+        key = f"{user_pk_to_url_str(person)}-{default_token_generator.make_token(person)}"
+        return client.get(f"/accounts/password/reset/key/{key}/")["Location"]
+
+    def at(path: str) -> Callable[[Client], str]:
+        return lambda client: path
+
+    new_passwords = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    admin_change = {
+        "email": someone.email,
+        "first_name": "Sam",
+        "last_name": "",
+        "is_active": "on",
+        "is_staff": None,
+        "is_superuser": None,
+        "groups": None,
+        "user_permissions": None,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "last_login_0": None,
+        "last_login_1": None,
+    }
+    return {
+        "sign-up": FormTarget(
+            at("/accounts/signup/"), {"email": "newcomer@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        ),
+        "log-in": FormTarget(
+            at("/accounts/login/"), {"login": "person@example.com", "password": PASSWORD, "remember": "on"}
+        ),
+        "reset": FormTarget(at("/accounts/password/reset/"), {"email": "person@example.com"}),
+        "reset from key": FormTarget(reset_form_path, new_passwords),
+        "email add": FormTarget(at("/accounts/email/"), {"email": "new@example.com"}, signed_in, {"action_add": ""}),
+        "email remove": FormTarget(
+            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_remove": ""}
+        ),
+        "email primary": FormTarget(
+            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_primary": ""}
+        ),
+        "email resend": FormTarget(
+            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_send": ""}
+        ),
+        "password change": FormTarget(
+            at("/accounts/password/change/"), {"oldpassword": PASSWORD, **new_passwords}, signed_in
+        ),
+        "profile edit": FormTarget(
+            at("/profile/edit/"), {"first_name": "Ada", "last_name": "Lovelace", "remove_cv": None}, signed_in
+        ),
+        "deletion": FormTarget(at("/accounts/delete/"), {"password": None}, signed_in),
+        "reauthenticate": FormTarget(at("/accounts/reauthenticate/"), {"password": PASSWORD}, signed_in),
+        "admin add user": FormTarget(
+            at("/admin/accounts/user/add/"),
+            {"email": "added@example.com", "usable_password": "true", "password1": PASSWORD, "password2": PASSWORD},
+            lambda: admin,
+        ),
+        "admin change user": FormTarget(at(f"/admin/accounts/user/{someone.pk}/change/"), admin_change, lambda: admin),
+        "admin add email address": FormTarget(
+            at("/admin/account/emailaddress/add/"),
+            {"user": str(person.pk), "email": "extra@example.com", "verified": None, "primary": None},
+            lambda: admin,
+        ),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings) -> None:
+    """Every post must reach the form's own validation, not stop at a limit after a few tries."""
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+FORM_NAMES = [
+    "sign-up",
+    "log-in",
+    "reset",
+    "reset from key",
+    "email add",
+    "email remove",
+    "email primary",
+    "email resend",
+    "password change",
+    "profile edit",
+    "deletion",
+    "reauthenticate",
+    "admin add user",
+    "admin change user",
+    "admin add email address",
+]
+
+
+@pytest.mark.parametrize("form", FORM_NAMES)
+def test_every_hostile_value_in_every_field_is_answered_without_a_server_error(forms, form):
+    target = forms[form]
+    for value in HOSTILE_VALUES:
+        assert target.post(dict.fromkeys(target.fields, value)).status_code < 500, value
+        for name in target.fields:
+            assert target.post_among_valid(name, value).status_code < 500, (name, value)
+
+
+@pytest.mark.parametrize("form", FORM_NAMES)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_mix_of_hostile_values_is_answered_without_a_server_error(forms, form, data):
+    target = forms[form]
+    values = data.draw(st.fixed_dictionaries({name: HOSTILE for name in target.fields}))
+    response = target.post(values)
+    assert response.status_code < 500
