@@ -1,11 +1,14 @@
 """Forms owned by accounts: the admin's user forms and the account-deletion confirmation."""
 
+from typing import Any
+
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.http import HttpRequest
 
 from .models import User
+from .validators import validate_cv_file
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -15,9 +18,17 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
 
 
 class UserChangeForm(auth_forms.UserChangeForm):
+    # Not the model field: the form never puts an upload on the user; the admin stores it through accounts.cv.
+    cv = forms.FileField(label="CV", required=False, validators=[validate_cv_file])
+
     class Meta:
         model = User
         fields = "__all__"
+        exclude = ("cv",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("cv", self.instance.cv or None)
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,12 +1,15 @@
 """The site's user: email as the identifier, profile fields and the CV."""
 
+from collections.abc import Collection, Iterable
+from typing import Any, Self
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
 
+from . import cv
 from .managers import UserManager
-from .uploads import clean_original_filename, cv_upload_to
 from .validators import validate_cv_file
 
 
@@ -15,7 +18,7 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     cv = models.FileField(
         "CV",
-        upload_to=cv_upload_to,
+        upload_to=cv.cv_upload_to,
         blank=True,
         max_length=255,
         db_index=True,  # cleanup and the sweep look rows up by stored name
@@ -42,20 +45,31 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    # The CV name as loaded is remembered at no query cost, so that a save can tell whether *this* instance
+    # changed the CV (accounts/cv.py): Django's documented way to track loaded values is from_db().
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
+        instance = super().from_db(db, field_names, values)
+        cv.remember_loaded_name(instance)
+        return instance
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: QuerySet | None = None
+    ) -> None:
+        fields = None if fields is None else list(fields)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "cv" in fields:
+            cv.remember_loaded_name(self)
+
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; the CV's columns are written only when this instance changed its CV, never from a stale copy."""
         self.email = type(self).objects.normalize_email(self.email)
-        self._record_cv_metadata()
-        super().save(*args, **kwargs)
-
-    def _record_cv_metadata(self) -> None:
-        """Keep the display name, size and date in step with the file, however it was set."""
-        if not self.cv:
-            self.cv_original_name, self.cv_size, self.cv_uploaded_at = "", None, None
-        elif not self.cv._committed:
-            self.cv_original_name = clean_original_filename(self.cv.name)
-            self.cv_size = self.cv.size
-            self.cv_uploaded_at = timezone.now()
+        cv.record_cv_metadata(self)
+        update_fields = cv.columns_to_save(self, kwargs.get("update_fields"), force_insert=kwargs.get("force_insert"))
+        super().save(*args, **{**kwargs, "update_fields": update_fields})
+        if update_fields is None or "cv" in update_fields:
+            cv.remember_loaded_name(self)

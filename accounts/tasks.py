@@ -14,6 +14,7 @@ from django_tasks import task
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 
+from .cv import discard
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -105,11 +106,11 @@ def delete_stored_files(*, field_name: str, names: list[str], user_id: int | Non
         if name in still_referenced:
             logger.info("file kept: still referenced", extra={**details, "event": "file_kept", "file": name})
             continue
-        try:
-            field.storage.delete(name)  # a file already gone is not an error, on disk or on S3
-        except Exception as error:
-            logger.exception("file not deleted", extra={**details, "event": "file_delete_failed", "file": name})
-            failed.append(error)
+        if fault := discard(field.storage, name):  # a file already gone is not an error, on disk or on S3
+            logger.warning(
+                "file not deleted", extra={**details, "event": "file_delete_failed", "file": name, "error": repr(fault)}
+            )
+            failed.append(fault)
             continue
         logger.info("file deleted", extra={**details, "event": "file_deleted", "file": name, "reason": reason})
     if failed:

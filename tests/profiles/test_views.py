@@ -12,9 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from profiles.forms import ProfileForm
 from testkit import cv_files
-from testkit.files import stored_files
-
-STORED_CV_NAME = re.compile(r"cvs/[A-Za-z0-9_-]{24}\.(pdf|docx|odt)")
+from testkit.files import stored_cv_name, stored_files
 
 
 def field_error(response, field: str) -> str:
@@ -132,7 +130,7 @@ def test_uploading_a_cv_stores_it_under_a_random_name(client, user, cv_upload, m
     response = save_profile(client, cv=cv_upload(name))
     assert response.status_code == 302
     user.refresh_from_db()
-    assert STORED_CV_NAME.fullmatch(user.cv.name)
+    assert stored_cv_name(user.pk).fullmatch(user.cv.name)
     assert stored_files(media_root) == [user.cv.name]
     assert user.cv_original_name == name
 
