@@ -179,8 +179,8 @@ def replace_cv(*, user: User, upload: File) -> None:
     except STORAGE_FAULTS as error:
         # A failed write can leave a partial file (FileSystemStorage does, on a full disk). The name is random
         # (144 bits), so whatever sits under it is this upload's.
-        not_removed = discard(storage, name)
-        report_fault("store", user, error, left_behind=name if not_removed else None)
+        left_behind = {"left_behind": name} if discard(storage, name) else {}
+        report_fault("store", user, error, **left_behind)
         raise CVStorageUnavailable from error
     try:
         with transaction.atomic():

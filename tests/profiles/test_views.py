@@ -1,6 +1,5 @@
 """The profile pages and the private CV download: permissions, content, uploads and their refusals."""
 
-import html
 import re
 
 import pytest
@@ -13,12 +12,11 @@ from accounts.models import User
 from profiles.forms import ProfileForm
 from testkit import cv_files
 from testkit.files import stored_cv_name, stored_files
+from testkit.forms import field_error as error_next_to
 
 
 def field_error(response, field: str) -> str:
-    """The error text shown next to a field (crispy renders it right under the input)."""
-    found = re.findall(rf'<span id="error_\d+_id_{field}"[^>]*>(.*?)</span>', response.content.decode(), re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in found)
+    return error_next_to(response.content.decode(), field)
 
 
 def downloaded(response) -> bytes:
