@@ -234,6 +234,14 @@ def test_refresh_from_db_makes_a_stale_copy_current_again(
     assert stored_files(media_root) == []  # the file it cleared is the one the row held
 
 
+def test_a_replacement_whose_row_is_gone_by_the_time_the_file_is_stored_leaves_no_file(user, cv_upload, media_root):
+    in_flight = User.objects.get(pk=user.pk)
+    User.objects.filter(pk=user.pk).delete()  # the account was deleted in another tab meanwhile
+    with pytest.raises(User.DoesNotExist):
+        replace_cv(user=in_flight, upload=cv_upload("late.pdf"))
+    assert stored_files(media_root) == []
+
+
 # --- Names ---------------------------------------------------------------------------------------
 
 
@@ -256,3 +264,17 @@ def test_a_storage_that_cannot_sign_urls_streams_the_cv(settings, client, user, 
     assert response["Content-Disposition"] == 'attachment; filename="In memory.pdf"'
     assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
     assert downloaded(response) == cv_files.make_pdf()
+
+
+def test_a_copy_that_stored_its_own_cv_and_then_went_stale_keeps_the_newest_cv(
+    person, their_browser, media_root, cv_upload, replace_through_the_profile_form, django_capture_on_commit_callbacks
+):
+    shell = User.objects.get(pk=person.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        shell.cv = cv_upload("From the shell.pdf")
+        shell.save()
+    newest = replace_through_the_profile_form()  # meanwhile, the person uploads again
+    with django_capture_on_commit_callbacks(execute=True):
+        shell.first_name = "Grace"
+        shell.save()
+    assert_the_newest_cv_survives(person, their_browser, media_root, newest)

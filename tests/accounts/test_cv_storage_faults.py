@@ -74,6 +74,19 @@ def test_uploading_while_object_storage_is_down_gives_the_form_back_with_a_messa
         assert download.read() == cv_files.make_pdf()
 
 
+def test_uploading_to_a_bucket_that_refuses_the_write_gives_the_form_back_with_a_message(
+    client, bucket, user, cv_upload, caplog
+):
+    bucket.client.delete_bucket(Bucket=bucket.name)  # e.g. an operator's mistake: S3 answers NoSuchBucket
+    client.force_login(user)
+    with caplog.at_level("INFO"):
+        response = save_profile_with(client, cv_upload("New.pdf"))
+    assert response.status_code == 200
+    assert field_error(response.content.decode(), "cv") == MESSAGE
+    assert not User.objects.get(pk=user.pk).cv
+    assert "NoSuchBucket" in the_one_fault_logged(caplog, "store").error
+
+
 def test_downloading_while_object_storage_is_down_is_a_503_page(client, person, s3_server, caplog):
     s3_server.stop()
     with caplog.at_level("INFO"):
