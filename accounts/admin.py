@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -93,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
         download = self.admin_site.admin_view(self.cv_view)
         return [path("<int:user_id>/cv/", download, name="accounts_user_cv"), *super().get_urls()]
 
-    def cv_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+    def cv_view(self, request: HttpRequest, user_id: int) -> HttpResponseBase:
         user = get_object_or_404(User, pk=user_id)
         if not self.has_view_permission(request, user):
             raise PermissionDenied

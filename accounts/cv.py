@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -33,6 +33,7 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -57,6 +58,8 @@ STORED_NAME = re.compile(rf"{FOLDER}/(?P<owner>\d+)-[A-Za-z0-9_-]{{24}}(\.[^/]*)
 STORAGE_FAULTS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError)
 
 LOADED_NAME = "_loaded_cv_name"
+
+AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
 
 
 class CVStorageUnavailable(Exception):
@@ -110,7 +113,7 @@ def stored_name(user: User) -> str | None:
     value = user.__dict__["cv"]
     if value is None or isinstance(value, str):
         return value or ""
-    if isinstance(value, FieldFile) and value._committed:
+    if isinstance(value, FieldFile) and getattr(value, "_committed", False):
         return value.name or ""
     return None  # a file assigned but not yet stored
 
@@ -155,7 +158,7 @@ def record_cv_metadata(user: User) -> None:
     """Keep the display name, size and date in step with the file, however it was set."""
     if not user.cv:
         user.cv_original_name, user.cv_size, user.cv_uploaded_at = "", None, None
-    elif not user.cv._committed:
+    elif not getattr(user.cv, "_committed", False):
         user.cv_original_name = clean_original_filename(user.cv.name or "")
         user.cv_size = user.cv.size
         user.cv_uploaded_at = timezone.now()
@@ -241,7 +244,17 @@ def report_fault(operation: str, user: User, error: Exception, **details: Any) -
 # --- Reading and serving ------------------------------------------------------------------------
 
 
-def can_presign(storage: Storage) -> bool:
+class PresigningStorage(Protocol):
+    """A storage that hands out signed, expiring URLs for its files (django-storages' S3)."""
+
+    querystring_auth: bool
+
+    def exists(self, name: str) -> bool: ...
+
+    def url(self, name: str, parameters: dict[str, str] | None = None, expire: int | None = None) -> str: ...
+
+
+def can_presign(storage: Storage) -> TypeGuard[PresigningStorage]:
     """Whether the storage hands out signed, expiring URLs (django-storages' S3 with ``querystring_auth``).
 
     Decided by what the storage can do, not by its class: anything else (the local disk, Django's
@@ -252,14 +265,14 @@ def can_presign(storage: Storage) -> bool:
     return {"parameters", "expire"} <= inspect.signature(storage.url).parameters.keys()
 
 
-def private_download(response: HttpResponse) -> HttpResponse:
+def private_download(response: AnyResponse) -> AnyResponse:
     """Mark a personal download: never cached by shared caches, never sniffed, always an attachment."""
     patch_cache_control(response, private=True, no_store=True)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def cv_download_response(request: HttpRequest, user: User) -> HttpResponse:
+def cv_download_response(request: HttpRequest, user: User) -> HttpResponseBase:
     """The user's CV as a private attachment under its original name; 404 without one, 503 while storage is down.
 
     A storage that can presign answers with a redirect to a URL valid for ``PRESIGNED_URL_SECONDS``, after one

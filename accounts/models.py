@@ -48,13 +48,13 @@ class User(AbstractUser):
     # The CV name as loaded is remembered at no query cost, so that a save can tell whether *this* instance
     # changed the CV (accounts/cv.py): Django's documented way to track loaded values is from_db().
     @classmethod
-    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         cv.remember_loaded_name(instance)
         return instance
 
     def refresh_from_db(
-        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: QuerySet | None = None
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: QuerySet[Self] | None = None
     ) -> None:
         fields = None if fields is None else list(fields)
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)

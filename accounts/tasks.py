@@ -4,11 +4,12 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import FileField
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -96,7 +97,7 @@ def _schedule_retry(message: dict[str, Any], attempt: int) -> datetime | None:
 @task()
 def delete_stored_files(*, field_name: str, names: list[str], user_id: int | None, reason: str) -> None:
     """Delete files through their storage, except those another row still points at (one query)."""
-    field = User._meta.get_field(field_name)
+    field = cast(FileField, User._meta.get_field(field_name))
     still_referenced = set(
         User._default_manager.filter(**{f"{field.attname}__in": names}).values_list(field.attname, flat=True)
     )

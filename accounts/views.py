@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -35,7 +36,7 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
 @login_required
 @never_cache
 @require_GET
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: HttpRequest) -> HttpResponseBase:
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     try:
         chunks = stream_export_zip(user=request.user)

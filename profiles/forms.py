@@ -51,10 +51,10 @@ class ProfileForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("remove_cv") and self.files.get("cv"):
+        super().clean()
+        if self.cleaned_data.get("remove_cv") and self.files.get("cv"):
             raise forms.ValidationError("Choose a new CV or remove the current one, not both.")
-        return cleaned
+        return self.cleaned_data
 
     def save(self, commit: bool = True) -> User:
         """Store or remove the CV first (a storage fault raises CVStorageUnavailable with nothing saved), then write

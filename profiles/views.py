@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
@@ -42,5 +43,5 @@ class ProfileEditView(LoginRequiredMixin, UpdateView):
 
 @login_required
 @require_GET
-def cv_download(request: HttpRequest) -> HttpResponse:
+def cv_download(request: HttpRequest) -> HttpResponseBase:
     return cv_download_response(request, request.user)
