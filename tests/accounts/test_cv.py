@@ -278,3 +278,38 @@ def test_a_copy_that_stored_its_own_cv_and_then_went_stale_keeps_the_newest_cv(
         shell.first_name = "Grace"
         shell.save()
     assert_the_newest_cv_survives(person, their_browser, media_root, newest)
+
+
+# --- The admin ----------------------------------------------------------------------------------
+
+
+def test_the_admin_replaces_a_cv_and_the_old_file_is_deleted(
+    person, admin_browser, media_root, cv_upload, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_browser.post(url, {**admin_change_form_data(person), "cv": cv_upload("From staff.docx")})
+    assert response.status_code == 302, response.content
+    row = User.objects.get(pk=person.pk)
+    assert (row.cv_original_name, row.cv_size) == ("From staff.docx", len(cv_files.make_docx()))
+    assert stored_files(media_root) == [row.cv.name]
+
+
+def test_the_admin_refuses_a_file_that_is_not_a_cv_next_to_the_field(person, admin_browser, media_root, cv_upload):
+    before = stored_files(media_root)
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    response = admin_browser.post(
+        url, {**admin_change_form_data(person), "cv": cv_upload("cv.pdf", cv_files.EXE_BYTES)}
+    )
+    assert response.status_code == 200
+    assert "not a real PDF document" in response.content.decode()
+    assert stored_files(media_root) == before
+
+
+def test_the_admin_clears_a_cv(person, admin_browser, media_root, django_capture_on_commit_callbacks):
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_browser.post(url, {**admin_change_form_data(person), "cv-clear": "on"})
+    assert response.status_code == 302, response.content
+    assert not User.objects.get(pk=person.pk).cv
+    assert stored_files(media_root) == []
