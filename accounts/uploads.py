@@ -35,6 +35,7 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
+        self.file_bytes = 0
         self.cut_off = self.over_limit
         if self.cut_off:
             self.file.close()  # a file after the cap is never written; closing deletes the empty temporary file
@@ -46,7 +47,9 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         if self.kept_bytes + len(raw_data) > self.limit:
             self.cut_off = self.over_limit = True
             self.file.close()  # deletes the temporary file
+            self.kept_bytes -= self.file_bytes
             return None
+        self.file_bytes += len(raw_data)
         self.kept_bytes += len(raw_data)
         return super().receive_data_chunk(raw_data, start)
 

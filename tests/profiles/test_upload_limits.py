@@ -179,6 +179,7 @@ def test_many_files_each_under_the_limit_never_hold_more_than_the_limit_on_tempo
 def test_parts_under_other_names_count_against_the_same_cap(browser_as, user, upload_temp_dir, media_root, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 100
     browser = browser_as(user)
+    # The second part passes the cap; the small CV after it would fit in what is left, but nothing more is kept.
     parts = [*file_parts(10, JUST_UNDER, field="junk"), *file_parts(1, 10 * 1024)]
     with FolderWatcher(upload_temp_dir) as watcher:
         response = send_parts(browser, parts, watcher)
