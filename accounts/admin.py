@@ -1,21 +1,23 @@
 """The user in the admin, with a staff-only CV download; email addresses stored in canonical form."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from .cv import CVStorageUnavailable, clear_cv, cv_download_response, replace_cv
 from .forms import EmailAddressForm, UserChangeForm, UserCreationForm
 from .models import User
-from .views import cv_download_response
 
 
 @dataclass
@@ -71,15 +73,34 @@ class UserAdmin(DjangoUserAdmin):
             form.base_fields["cv"].widget = widget
         return form
 
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+        """Save the other fields (a full save never writes the CV columns), then store or clear the CV."""
+        super().save_model(request, obj, form, change)
+        if "cv" in form.changed_data:
+            if upload := form.cleaned_data["cv"]:
+                replace_cv(user=obj, upload=upload)
+            else:
+                clear_cv(user=obj)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CVStorageUnavailable as fault:
+            # The admin's transaction has rolled back: nothing was changed. Say so, on the page the staff was on.
+            self.message_user(request, f"Nothing was saved. {fault}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def get_urls(self):
         download = self.admin_site.admin_view(self.cv_view)
         return [path("<int:user_id>/cv/", download, name="accounts_user_cv"), *super().get_urls()]
 
-    def cv_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+    def cv_view(self, request: HttpRequest, user_id: int) -> HttpResponseBase:
         user = get_object_or_404(User, pk=user_id)
         if not self.has_view_permission(request, user):
             raise PermissionDenied
-        return cv_download_response(user)
+        return cv_download_response(request, user)
 
 
 # allauth registers its own admin for addresses; this one differs only in storing the canonical form.

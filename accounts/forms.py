@@ -1,5 +1,7 @@
 """Forms owned by accounts: allauth's forms and the admin's with canonical addresses, and the deletion form."""
 
+from typing import Any
+
 from allauth.account import app_settings as allauth_settings
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
@@ -15,6 +17,7 @@ from django.http import HttpRequest
 
 from .email_addresses import canonical_email
 from .models import User
+from .validators import validate_cv_file
 
 
 class CanonicalEmailField(EmailField):
@@ -119,14 +122,22 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
 
 
 class UserChangeForm(auth_forms.UserChangeForm):
+    # Not the model field: the form never puts an upload on the user; the admin stores it through accounts.cv.
+    cv = forms.FileField(label="CV", required=False, validators=[validate_cv_file])
+
     class Meta:
         model = User
         fields = "__all__"
+        exclude = ("cv",)
         field_classes = {
             "email": CanonicalEmailField,
             "groups": ModelChoicesField,
             "user_permissions": ModelChoicesField,
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("cv", self.instance.cv or None)
 
 
 class EmailAddressForm(forms.ModelForm):

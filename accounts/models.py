@@ -1,13 +1,16 @@
 """The site's user: email as the identifier, profile fields and the CV."""
 
+from collections.abc import Collection, Iterable
+from typing import Any, Self
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
 
+from . import cv
 from .email_addresses import CanonicalEmailField, canonical_email
 from .managers import UserManager
-from .uploads import clean_original_filename, cv_upload_to
 from .validators import validate_cv_file
 
 
@@ -17,7 +20,7 @@ class User(AbstractUser):
     email = CanonicalEmailField("email address", unique=True)
     cv = models.FileField(
         "CV",
-        upload_to=cv_upload_to,
+        upload_to=cv.cv_upload_to,
         blank=True,
         max_length=255,
         db_index=True,  # cleanup and the sweep look rows up by stored name
@@ -49,7 +52,24 @@ class User(AbstractUser):
         # the field; the constraint on Lower(email) guards writes that bypass the model, and would only repeat it.
         super().validate_constraints(exclude={*(exclude or ()), "email"})
 
-    def save(self, *args, **kwargs) -> None:
+    # The CV name as loaded is remembered at no query cost, so that a save can tell whether *this* instance
+    # changed the CV (accounts/cv.py): Django's documented way to track loaded values is from_db().
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        cv.remember_loaded_name(instance)
+        return instance
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: QuerySet[Self] | None = None
+    ) -> None:
+        fields = None if fields is None else list(fields)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "cv" in fields:
+            cv.remember_loaded_name(self)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; the CV's columns are written only when this instance changed its CV, never from a stale copy."""
         update_fields = kwargs.get("update_fields")
         if self._state.adding:
             # A new account's address must have a canonical form: refused (ValidationError), never cut to fit.
@@ -57,20 +77,15 @@ class User(AbstractUser):
         elif update_fields is None or "email" in update_fields:
             # Forms refuse what has no canonical form; an old row that has none is kept, not broken by a save.
             self.email = type(self).objects.normalize_email(self.email)
-        self._record_cv_metadata()
-        if not self._state.adding:
+        cv.record_cv_metadata(self)
+        update_fields = cv.columns_to_save(self, update_fields, force_insert=kwargs.get("force_insert"))
+        kwargs = {**kwargs, "update_fields": update_fields}
+        if self._state.adding:
+            # A new user's row and the rows its receivers write (the welcome email's task) commit together, even
+            # when the caller has no transaction of its own (allauth's sign-up, createsuperuser).
+            with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+                super().save(*args, **kwargs)
+        else:
             super().save(*args, **kwargs)
-            return
-        # A new user's row and the rows its receivers write (the welcome email's task) commit together, even when
-        # the caller has no transaction of its own (allauth's sign-up, createsuperuser): no user without its email.
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            super().save(*args, **kwargs)
-
-    def _record_cv_metadata(self) -> None:
-        """Keep the display name, size and date in step with the file, however it was set."""
-        if not self.cv:
-            self.cv_original_name, self.cv_size, self.cv_uploaded_at = "", None, None
-        elif not self.cv._committed:
-            self.cv_original_name = clean_original_filename(self.cv.name)
-            self.cv_size = self.cv.size
-            self.cv_uploaded_at = timezone.now()
+        if update_fields is None or "cv" in update_fields:
+            cv.remember_loaded_name(self)

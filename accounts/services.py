@@ -9,12 +9,13 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from .cv import clean_original_filename, open_cv
 from .emails import send_account_deleted_email
 from .models import User
-from .uploads import clean_original_filename
 
 logger = logging.getLogger(__name__)
 
@@ -84,20 +85,27 @@ class _StreamBuffer:
 
 
 def stream_export_zip(*, user: User) -> Iterator[bytes]:
-    """Yield a ZIP of ``profile.json`` and the CV, reading the CV from storage chunk by chunk."""
+    """A ZIP of ``profile.json`` and the CV, as chunks, reading the CV from storage chunk by chunk.
+
+    The CV is opened now, before the caller starts a response: while storage is down this raises
+    ``CVStorageUnavailable``, and the person gets a page saying so instead of a broken download.
+    """
     data = json.dumps(export_data(user=user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
-    cv_name = user.cv.name if user.cv else ""
+    source = open_cv(user)
     # Entry names come from the person: one plain file name, never a path, never profile.json again.
-    cv_entry_name = clean_original_filename(user.cv_original_name) if cv_name else ""
+    cv_entry_name = clean_original_filename(user.cv_original_name)
     if cv_entry_name == PROFILE_ENTRY_NAME:
         cv_entry_name = f"cv-{cv_entry_name}"
-    cv_storage = user.cv.storage if cv_name else None
+    return _zip_chunks(data, source, cv_entry_name)
+
+
+def _zip_chunks(data: str, source: File | None, cv_entry_name: str) -> Iterator[bytes]:
     buffer = _StreamBuffer()
     with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(PROFILE_ENTRY_NAME, data)
         yield buffer.drain()
-        if cv_name:
-            with cv_storage.open(cv_name, "rb") as source, archive.open(cv_entry_name, mode="w") as target:
+        if source is not None:
+            with source, archive.open(cv_entry_name, mode="w") as target:
                 while chunk := source.read(EXPORT_CHUNK_SIZE):
                     target.write(chunk)
                     yield buffer.drain()

@@ -3,15 +3,17 @@
 import logging
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import FileField
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task, TaskContext
 from django_tasks_db import DatabaseBackend
 
+from .cv import discard
 from .delivery import EmailNotSent, EmailRejected, deserialize_email, transmit
 from .models import User
 
@@ -83,7 +85,7 @@ def _schedule_retry(message: dict[str, Any], attempt: int) -> datetime | None:
 @task()
 def delete_stored_files(*, field_name: str, names: list[str], user_id: int | None, reason: str) -> None:
     """Delete files through their storage, except those another row still points at (one query)."""
-    field = User._meta.get_field(field_name)
+    field = cast(FileField, User._meta.get_field(field_name))
     still_referenced = set(
         User._default_manager.filter(**{f"{field.attname}__in": names}).values_list(field.attname, flat=True)
     )
@@ -93,11 +95,11 @@ def delete_stored_files(*, field_name: str, names: list[str], user_id: int | Non
         if name in still_referenced:
             logger.info("file kept: still referenced", extra={**details, "event": "file_kept", "file": name})
             continue
-        try:
-            field.storage.delete(name)  # a file already gone is not an error, on disk or on S3
-        except Exception as error:
-            logger.exception("file not deleted", extra={**details, "event": "file_delete_failed", "file": name})
-            failed.append(error)
+        if fault := discard(field.storage, name):  # a file already gone is not an error, on disk or on S3
+            logger.warning(
+                "file not deleted", extra={**details, "event": "file_delete_failed", "file": name, "error": repr(fault)}
+            )
+            failed.append(fault)
             continue
         logger.info("file deleted", extra={**details, "event": "file_deleted", "file": name, "reason": reason})
     if failed:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from botocore.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -190,22 +191,37 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files are private: there is no MEDIA_URL and nothing serves MEDIA_ROOT.
 
+# Downloads from object storage are redirects to a signed URL valid this long: the one value for the code
+# (accounts/cv.py) and the bucket's own signing.
+PRESIGNED_URL_SECONDS = 60
+# What every bucket gets (tests/accounts use the same): private objects, signed URLs, no overwrites, and a
+# client that gives up within seconds, so a person whose upload meets an unreachable bucket gets a message
+# before gunicorn's timeout instead of a dropped connection.
+S3_OPTIONS = {
+    "file_overwrite": False,
+    "default_acl": "private",
+    "querystring_auth": True,
+    "querystring_expire": PRESIGNED_URL_SECONDS,
+    "client_config": Config(
+        signature_version="s3v4",
+        connect_timeout=5,
+        read_timeout=10,
+        retries={"mode": "standard", "total_max_attempts": 2},
+    ),
+}
+
 STORAGE_BACKEND = env("DJANGO_STORAGE", default="filesystem")
 if STORAGE_BACKEND == "s3":
     AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
+            **S3_OPTIONS,
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
             "region_name": env("AWS_S3_REGION_NAME", default=None),
             "access_key": env("AWS_ACCESS_KEY_ID", default=None),
             "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
-            "file_overwrite": False,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 60,
-            "signature_version": "s3v4",
         },
     }
 elif STORAGE_BACKEND == "filesystem":
@@ -219,9 +235,11 @@ STORAGES = {
 }
 # WhiteNoise gives the hashed names collectstatic makes a one-year, immutable Cache-Control by itself.
 
-# Uploads: the CV is the only file a person sends; the handler stops storing it past the limit.
+# Uploads: the CV is the only file a person sends. The handler keeps at most the limit of a request's files, all
+# together; a request may carry one file part (the profile form and the admin's user form have one file field).
 CV_MAX_UPLOAD_BYTES = env.int("CV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_HANDLERS = ["accounts.uploads.CappedUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 

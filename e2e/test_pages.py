@@ -5,14 +5,14 @@ import re
 import shutil
 import subprocess
 import traceback
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Response
+from playwright.sync_api import Browser, Page, Response, expect
 
 from e2e.steps import link_in, navbar
 from testkit import cv_files
@@ -42,6 +42,8 @@ PAGES = [
     "profile edit with a refused upload",
     "profile with a CV",
     "profile edit with a CV",
+    "CV storage unavailable",
+    "profile edit with a storage fault",
     "email addresses",
     "email addresses with errors",
     "password change",
@@ -59,7 +61,12 @@ PAGES = [
     "too many requests",
 ]
 
-EXPECTED_STATUS = {"not found (signed out)": 404, "not found (signed in)": 404, "too many requests": 429}
+EXPECTED_STATUS = {
+    "not found (signed out)": 404,
+    "not found (signed in)": 404,
+    "CV storage unavailable": 503,
+    "too many requests": 429,
+}
 
 
 @dataclass
@@ -119,6 +126,19 @@ class PageScanner:
         return self.page.expect_navigation()
 
 
+@contextmanager
+def in_the_way(path: Path, *, put: Callable[[Path], None]) -> Iterator[None]:
+    """Move ``path`` aside and ``put`` something else in its place (``Path.mkdir``, ``Path.touch``); then undo it."""
+    aside = path.with_name(f"{path.name}.aside")
+    path.rename(aside)
+    put(path)
+    try:
+        yield
+    finally:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        aside.rename(path)
+
+
 def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> None:
     """Every page, in the order one person meets them: signed out, signing up, signed in, resetting."""
     page, url, email = scanner.page, site.url, unique_email("scan")
@@ -161,6 +181,18 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
     )
     scanner.submit("profile with a CV", page.get_by_role("button", name="Save profile").click)
     scanner.visit("profile edit with a CV", f"{url}/profile/edit/")
+    # Storage that fails for real: a folder where the CV file is (reading it fails), a file where the CV
+    # folder is (writing into it fails).
+    folder = site.media_root / "cvs"
+    with in_the_way(max(folder.iterdir(), key=lambda path: path.stat().st_mtime), put=Path.mkdir):
+        scanner.visit("CV storage unavailable", f"{url}/profile/cv/")
+    with in_the_way(folder, put=Path.touch):
+        page.goto(f"{url}/profile/edit/")
+        page.get_by_label("CV", exact=True).set_input_files(
+            files=[{"name": "New CV.pdf", "mimeType": "application/pdf", "buffer": cv_files.make_pdf()}]
+        )
+        scanner.submit("profile edit with a storage fault", page.get_by_role("button", name="Save profile").click)
+        expect(page.get_by_text("The CV could not be stored just now.")).to_be_visible()
     scanner.visit("email addresses", f"{url}/accounts/email/")
     page.get_by_label("Change to").fill("not an email address")
     scanner.submit("email addresses with errors", page.get_by_role("button", name="Change email").click)

@@ -1,27 +1,36 @@
 """The profile form: names and the CV, rendered with crispy-bootstrap5."""
 
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 
+from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
-from accounts.validators import CV_EXTENSIONS, describe_cv_rules
+from accounts.validators import CV_EXTENSIONS, describe_cv_rules, validate_cv_file
 
 
 class ProfileForm(forms.ModelForm):
+    # Not a model field of this form: the form never puts an upload on the user; accounts.cv stores it on save.
+    cv = forms.FileField(
+        label="CV",
+        required=False,
+        validators=[validate_cv_file],
+        widget=forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in CV_EXTENSIONS)}),
+    )
     remove_cv = forms.BooleanField(label="Remove my current CV", required=False)
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "cv")
-        labels = {"first_name": "First name", "last_name": "Last name", "cv": "CV"}
+        fields = ("first_name", "last_name")
+        labels = {"first_name": "First name", "last_name": "Last name"}
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-            "cv": forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in CV_EXTENSIONS)}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cv"].help_text = describe_cv_rules()
         if not self.instance.cv:
@@ -41,21 +50,23 @@ class ProfileForm(forms.ModelForm):
             Submit("save", "Save profile"),
         )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("remove_cv") and self.files.get("cv"):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if self.cleaned_data.get("remove_cv") and self.files.get("cv"):
             raise forms.ValidationError("Choose a new CV or remove the current one, not both.")
-        return cleaned
+        return self.cleaned_data
 
     def save(self, commit: bool = True) -> User:
-        if self.cleaned_data.get("remove_cv"):
-            self.instance.cv = ""
-        user = super().save(commit=False)
-        if commit:
-            # Write only what this form changed: a save from a copy loaded before someone else replaced the
-            # CV (another tab, the admin) must not point the row back at the file that was just deleted.
-            fields = [name for name in ("first_name", "last_name") if name in self.changed_data]
-            if "cv" in self.changed_data or self.cleaned_data.get("remove_cv"):
-                fields += ["cv", "cv_original_name", "cv_size", "cv_uploaded_at"]
-            user.save(update_fields=fields)
+        """Store or remove the CV first (a storage fault raises CVStorageUnavailable with nothing saved), then write
+        only the names this form changed: a copy of the user loaded earlier must not undo another request's change.
+        """
+        if not commit:
+            raise ValueError("ProfileForm stores the CV as it saves; it cannot save without committing.")
+        user = self.instance
+        if upload := self.cleaned_data.get("cv"):
+            replace_cv(user=user, upload=upload)
+        elif self.cleaned_data.get("remove_cv"):
+            clear_cv(user=user)
+        if changed := [name for name in self._meta.fields or () if name in self.changed_data]:
+            user.save(update_fields=changed)
         return user

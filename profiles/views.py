@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
 
+from accounts.cv import CVStorageUnavailable, cv_download_response
 from accounts.models import User
-from accounts.views import cv_download_response
 
 from .forms import ProfileForm
 
@@ -27,18 +28,20 @@ class ProfileEditView(LoginRequiredMixin, UpdateView):
         return self.request.user
 
     def form_valid(self, form: ProfileForm) -> HttpResponse:
-        response = super().form_valid(form)
+        try:
+            self.object = form.save()
+        except CVStorageUnavailable as fault:
+            form.add_error("cv", str(fault))
+            return self.form_invalid(form)
         messages.success(self.request, "Your profile was saved.")
-        return response
+        return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form: ProfileForm) -> HttpResponse:
-        # The form may have cleared fields on the shared user object; the page must show what is stored.
-        self.request.user.refresh_from_db()
         messages.error(self.request, "Your profile was not saved. Please correct the errors below.")
         return super().form_invalid(form)
 
 
 @login_required
 @require_GET
-def cv_download(request: HttpRequest) -> HttpResponse:
-    return cv_download_response(request.user)
+def cv_download(request: HttpRequest) -> HttpResponseBase:
+    return cv_download_response(request, request.user)

@@ -8,7 +8,7 @@ import http.client
 import re
 import secrets
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
@@ -40,6 +40,17 @@ class Response:
     def text(self) -> str:
         """The body as the person reads it: decoded, with HTML entities resolved."""
         return html.unescape(self.body.decode(errors="replace"))
+
+
+@dataclass
+class FilePart:
+    """One file part of a multipart body; ``filename_parameter`` goes into its header verbatim."""
+
+    field: str
+    filename_parameter: bytes
+    chunks: Iterable[bytes]
+    size: int
+    content_type: str = "application/pdf"
 
 
 class Browser:
@@ -132,44 +143,46 @@ class Browser:
         path: str,
         *,
         fields: dict[str, str],
-        file_field: str,
-        filename_parameter: bytes,
-        file_chunks: Iterable[bytes],
-        file_size: int,
-        content_type: str = "application/pdf",
+        files: Sequence[FilePart],
         after_each_chunk: Callable[[], None] = lambda: None,
     ) -> Response:
-        """POST a hand-built multipart body; ``filename_parameter`` goes into the part header verbatim.
+        """POST a hand-built multipart body: the fields, then each file part in turn.
 
-        The file is sent chunk by chunk, so ``after_each_chunk`` can watch the server while it receives.
+        Files are sent chunk by chunk, so ``after_each_chunk`` can watch the server while it receives.
         """
         boundary = secrets.token_hex(16)
         head = b"".join(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
             for name, value in fields.items()
         )
-        head += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '.encode()
-            + filename_parameter
-            + f"\r\nContent-Type: {content_type}\r\n\r\n".encode()
+        part_heads = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{part.field}"; '.encode()
+            + part.filename_parameter
+            + f"\r\nContent-Type: {part.content_type}\r\n\r\n".encode()
+            for part in files
+        ]
+        tail = f"--{boundary}--\r\n".encode()
+        length = (
+            len(head)
+            + sum(len(part_head) + part.size + 2 for part_head, part in zip(part_heads, files, strict=True))
+            + len(tail)
         )
-        tail = f"\r\n--{boundary}--\r\n".encode()
         connection = self._connect()
         try:
             connection.putrequest("POST", path, skip_host=True)
             headers = self._headers(
-                {
-                    "Content-Type": f"multipart/form-data; boundary={boundary}",
-                    "Content-Length": str(len(head) + file_size + len(tail)),
-                }
+                {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)}
             )
             for name, value in headers.items():
                 connection.putheader(name, value)
             connection.endheaders()
             connection.send(head)
-            for chunk in file_chunks:
-                connection.send(chunk)
-                after_each_chunk()
+            for part_head, part in zip(part_heads, files, strict=True):
+                connection.send(part_head)
+                for chunk in part.chunks:
+                    connection.send(chunk)
+                    after_each_chunk()
+                connection.send(b"\r\n")
             connection.send(tail)
         except BaseException:
             connection.close()
@@ -196,11 +209,7 @@ class Browser:
         return self.post_multipart(
             "/profile/edit/",
             fields={"csrfmiddlewaretoken": token, "first_name": "", "last_name": "", **(fields or {})},
-            file_field="cv",
-            filename_parameter=filename_parameter,
-            file_chunks=chunks,
-            file_size=size,
-            content_type=content_type,
+            files=[FilePart("cv", filename_parameter, chunks, size, content_type)],
             after_each_chunk=after_each_chunk,
         )
 

@@ -16,11 +16,10 @@ from django.utils.http import parse_header_parameters
 
 from accounts.models import User
 from testkit import cv_files
-from testkit.files import stored_files
+from testkit.files import stored_cv_name, stored_files
 from testkit.people import PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STORED_CV_NAME = re.compile(r"cvs/[A-Za-z0-9_-]{24}\.pdf")
 NEW_PASSWORD = "a different long password 7"
 
 
@@ -148,7 +147,7 @@ def test_hostile_upload_name_is_stored_randomly_and_returned_in_one_well_formed_
 
     assert upload.status == 302, upload.body[:2000]
     user.refresh_from_db()
-    assert STORED_CV_NAME.fullmatch(user.cv.name)
+    assert stored_cv_name(user.pk, "pdf").fullmatch(user.cv.name)
     assert stored_files(media_root) == [user.cv.name]
     assert user.cv_original_name == expected
 

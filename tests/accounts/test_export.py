@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
+from testkit.logs import recorded_events
 
 
 def download_export(client) -> tuple:
@@ -125,3 +126,14 @@ def test_export_of_another_user_is_impossible(client, user_with_cv, make_user):
     _, archive = download_export(client)
     assert archive.namelist() == ["profile.json"]
     assert profile_json(archive)["email"] != user_with_cv.email
+
+
+def test_a_cv_missing_from_storage_leaves_it_out_of_the_export_and_is_logged(client, user_with_cv, media_root, caplog):
+    (media_root / user_with_cv.cv.name).unlink()
+    client.force_login(user_with_cv)
+    with caplog.at_level("WARNING", logger="accounts"):
+        response, archive = download_export(client)
+    assert response.status_code == 200
+    assert archive.namelist() == ["profile.json"]
+    [missing] = recorded_events(caplog.records, "cv_missing")
+    assert missing.file == user_with_cv.cv.name

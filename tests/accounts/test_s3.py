@@ -4,68 +4,17 @@ moto runs as a real HTTP server on loopback, so every storage call below is a re
 """
 
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from io import StringIO
 
-import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from accounts.models import User
 from testkit import cv_files
-from testkit.network import free_port
 
 pytestmark = pytest.mark.django_db
-
-CREDENTIALS = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret", "region_name": "us-east-1"}
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def bucket(settings, s3_endpoint):
-    """A fresh private bucket, made the site's default storage exactly as DJANGO_STORAGE=s3 configures it."""
-    name = f"cvs-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=s3_endpoint, **CREDENTIALS)
-    client.create_bucket(Bucket=name)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": name,
-                "endpoint_url": s3_endpoint,
-                "region_name": "us-east-1",
-                "access_key": CREDENTIALS["aws_access_key_id"],
-                "secret_key": CREDENTIALS["aws_secret_access_key"],
-                "file_overwrite": False,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": 60,
-                "signature_version": "s3v4",
-            },
-        },
-    }
-
-    class Bucket:
-        def keys(self) -> list[str]:
-            return sorted(item["Key"] for item in client.list_objects_v2(Bucket=name).get("Contents", []))
-
-        def put(self, key: str, data: bytes) -> None:
-            client.put_object(Bucket=name, Key=key, Body=data)
-
-    return Bucket()
 
 
 @pytest.fixture
@@ -139,13 +88,13 @@ def test_sweep_deletes_orphaned_objects_and_keeps_referenced_ones(s3_user_with_c
     assert bucket.keys() == [s3_user_with_cv.cv.name]
 
 
-def test_download_redirects_to_a_short_lived_presigned_url(client, s3_user_with_cv, s3_endpoint):
+def test_download_redirects_to_a_short_lived_presigned_url(client, s3_user_with_cv, s3_server, settings):
     client.force_login(s3_user_with_cv)
     response = client.get("/profile/cv/")
     assert response.status_code == 302
     url = response["Location"]
-    assert url.startswith(s3_endpoint)
-    assert "X-Amz-Expires=60" in url  # valid for a minute
+    assert url.startswith(s3_server.url)
+    assert f"X-Amz-Expires={settings.PRESIGNED_URL_SECONDS}&" in url  # the one lifetime the settings give
     assert "private" in response["Cache-Control"]
     with urllib.request.urlopen(url) as download:  # noqa: S310 (a loopback URL the test made)
         assert download.read() == cv_files.make_pdf()
@@ -153,9 +102,9 @@ def test_download_redirects_to_a_short_lived_presigned_url(client, s3_user_with_
         assert "R%C3%A9sum%C3%A9.pdf" in download.headers["Content-Disposition"]
 
 
-def test_the_bucket_object_is_not_public(s3_user_with_cv, s3_endpoint, bucket):
+def test_the_bucket_object_is_not_public(s3_user_with_cv, s3_server, bucket):
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{s3_endpoint}/{s3_user_with_cv.cv.storage.bucket_name}/{s3_user_with_cv.cv.name}")  # noqa: S310
+        urllib.request.urlopen(f"{s3_server.url}/{s3_user_with_cv.cv.storage.bucket_name}/{s3_user_with_cv.cv.name}")  # noqa: S310
     assert refused.value.code == 403
 
 
@@ -169,3 +118,23 @@ def test_profile_form_upload_goes_to_the_bucket(client, bucket, user, django_cap
     assert response.status_code == 302
     user.refresh_from_db()
     assert bucket.keys() == [user.cv.name]
+
+
+def test_a_cv_missing_from_the_bucket_is_not_found_rather_than_a_redirect_to_an_error(client, s3_user_with_cv, bucket):
+    bucket.client.delete_object(Bucket=bucket.name, Key=s3_user_with_cv.cv.name)
+    client.force_login(s3_user_with_cv)
+    assert client.get("/profile/cv/").status_code == 404
+
+
+def test_a_bucket_that_does_not_sign_urls_is_streamed_never_linked(client, settings, bucket, user, cv_upload):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": bucket.storage({**settings.S3_OPTIONS, "querystring_auth": False}),
+    }
+    user.cv = cv_upload("Résumé.pdf")
+    user.save()
+    client.force_login(user)
+    response = client.get("/profile/cv/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == cv_files.make_pdf()
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''R%C3%A9sum%C3%A9.pdf"

@@ -239,3 +239,14 @@ def test_the_text_part_is_not_html_escaped_but_the_html_part_is(django_capture_o
     [message] = welcome_emails()
     assert "Hello Tom & <Jerry>," in message.body
     assert "Hello Tom &amp; &lt;Jerry&gt;," in message.alternatives[0][0]
+
+
+def test_a_save_that_leaves_the_cv_out_queues_no_cleanup(
+    user_with_cv, cv_upload, media_root, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        user_with_cv.cv = cv_upload("not saved.pdf")
+        user_with_cv.first_name = "Ada"
+        user_with_cv.save(update_fields=["first_name"])
+    assert not DBTaskResult.objects.filter(task_path="accounts.tasks.delete_stored_files").exists()

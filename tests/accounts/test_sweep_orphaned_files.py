@@ -1,4 +1,4 @@
-"""sweep_orphaned_files: stored files no row references, past a grace period, listed or deleted."""
+"""sweep_orphaned_files: stored CVs no row references, past a grace period, listed or deleted; never the newest."""
 
 import os
 import time
@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from accounts.cv import cv_upload_to
+from accounts.models import User
 from testkit.files import stored_files
+from testkit.logs import recorded_events
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +64,69 @@ def test_a_shorter_grace_period_includes_newer_orphans(folder):
 
 def test_an_empty_media_folder_is_fine(db):
     assert "0 orphaned file(s)" in sweep()
+
+
+# --- A user's newest upload is never swept ------------------------------------------------------
+
+
+def upload_of(user, name: str, hours_ago: float, media_root: Path) -> str:
+    """A file stored in ``user``'s namespace ``hours_ago``, as an upload of theirs would be."""
+    stored = cv_upload_to(user, name)
+    path = media_root / stored
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4 " + name.encode())
+    age(path, hours_ago)
+    return stored
+
+
+@pytest.fixture
+def aged_cv(user_with_cv, media_root) -> str:
+    """The CV the row points at, uploaded three days ago."""
+    age(media_root / user_with_cv.cv.name, 72)
+    return user_with_cv.cv.name
+
+
+def test_the_newest_upload_of_a_user_whose_row_points_at_a_deleted_file_is_kept(
+    user_with_cv, aged_cv, media_root, caplog
+):
+    # Some write that bypassed the model pointed the row back at a file cleanup had deleted.
+    newest = upload_of(user_with_cv, "newest.pdf", 48, media_root)
+    (media_root / aged_cv).unlink()
+    with caplog.at_level("WARNING", logger="accounts"):
+        output = sweep("--delete")
+    assert stored_files(media_root) == [newest]
+    assert f"kept {newest}: the newest upload of user {user_with_cv.pk}" in output
+    [kept] = recorded_events(caplog.records, "stray_cv_kept")
+    assert (kept.levelname, kept.file, kept.user_id) == ("WARNING", newest, user_with_cv.pk)
+
+
+def test_of_several_newer_uploads_only_the_newest_is_kept(user_with_cv, aged_cv, media_root):
+    older = upload_of(user_with_cv, "older.pdf", 50, media_root)
+    newest = upload_of(user_with_cv, "newest.pdf", 48, media_root)
+    User.objects.filter(pk=user_with_cv.pk).update(cv=aged_cv)  # a raw update: no model, no cleanup
+    output = sweep("--delete")
+    assert f"deleted {older}" in output
+    assert stored_files(media_root) == sorted([aged_cv, newest])
+
+
+def test_uploads_older_than_the_file_the_row_points_at_are_deleted(user_with_cv, media_root):
+    replaced = upload_of(user_with_cv, "replaced.pdf", 72, media_root)
+    age(media_root / user_with_cv.cv.name, 48)
+    assert f"deleted {replaced}" in sweep("--delete")
+    assert stored_files(media_root) == [user_with_cv.cv.name]
+
+
+def test_a_user_who_cleared_their_cv_has_nothing_kept(user_with_cv, aged_cv, media_root):
+    leftover = upload_of(user_with_cv, "leftover.pdf", 48, media_root)
+    User.objects.filter(pk=user_with_cv.pk).update(cv="", cv_original_name="", cv_size=None, cv_uploaded_at=None)
+    output = sweep("--delete")
+    assert f"deleted {leftover}" in output and "kept" not in output
+    assert stored_files(media_root) == []
+
+
+def test_the_files_of_a_deleted_user_are_deleted(make_user, media_root):
+    gone = make_user()
+    leftover = upload_of(gone, "leftover.pdf", 48, media_root)
+    User.objects.filter(pk=gone.pk).delete()
+    assert f"deleted {leftover}" in sweep("--delete")
+    assert stored_files(media_root) == []

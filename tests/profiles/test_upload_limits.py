@@ -1,4 +1,4 @@
-"""An upload many times the limit is cut off while it streams: a clear message, nothing kept, no 500."""
+"""Uploads are capped while they stream, per request: a clear message, nothing kept, temporary disk bounded."""
 
 import threading
 import tracemalloc
@@ -8,7 +8,7 @@ import pytest
 
 from testkit import cv_files
 from testkit.files import stored_files
-from testkit.http import Browser, padded
+from testkit.http import Browser, FilePart, padded
 
 LIMIT = 1024 * 1024
 CHUNK = 1024 * 1024
@@ -134,3 +134,69 @@ def test_upload_within_the_limit_is_stored(browser_as, user, upload_temp_dir, me
     assert user.cv_original_name == "exactly-the-limit.pdf"
     assert (media_root / user.cv.name).read_bytes() == data
     assert list(upload_temp_dir.iterdir()) == []
+
+
+# --- The whole request, not only one file --------------------------------------------------------
+
+JUST_UNDER = LIMIT - 100 * 1024
+
+
+def file_parts(count: int, size: int, field: str = "cv") -> list[FilePart]:
+    """``count`` file parts of valid PDFs, each ``size`` bytes, as a hand-made request would send them."""
+    return [
+        FilePart(field, f'filename="part-{number}.pdf"'.encode(), padded(cv_files.make_pdf(), size), size)
+        for number in range(count)
+    ]
+
+
+def send_parts(browser: Browser, parts: list[FilePart], watcher: FolderWatcher):
+    token = browser.csrf_token("/profile/edit/")
+    return browser.post_multipart(
+        "/profile/edit/",
+        fields={"csrfmiddlewaretoken": token, "first_name": "Ada", "last_name": ""},
+        files=parts,
+        after_each_chunk=watcher.sample,
+    )
+
+
+def test_many_files_each_under_the_limit_never_hold_more_than_the_limit_on_temporary_disk(
+    browser_as, user, upload_temp_dir, media_root, settings
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 100  # Django's default: the cap on bytes must hold on its own
+    browser = browser_as(user)
+    with FolderWatcher(upload_temp_dir) as watcher:
+        response = send_parts(browser, file_parts(20, JUST_UNDER), watcher)
+    assert watcher.largest <= LIMIT + ONE_CHUNK
+    assert list(upload_temp_dir.iterdir()) == []
+    # The form reads the last "cv" part, cut off by the cap: the person is told it is too large.
+    assert response.status == 200
+    assert "The file is too large: a CV can be at most 1.0\xa0MB." in response.text
+    user.refresh_from_db()
+    assert not user.cv
+    assert stored_files(media_root) == []
+
+
+def test_parts_under_other_names_count_against_the_same_cap(browser_as, user, upload_temp_dir, media_root, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 100
+    browser = browser_as(user)
+    # The second part passes the cap; the small CV after it would fit in what is left, but nothing more is kept.
+    parts = [*file_parts(10, JUST_UNDER, field="junk"), *file_parts(1, 10 * 1024)]
+    with FolderWatcher(upload_temp_dir) as watcher:
+        response = send_parts(browser, parts, watcher)
+    assert watcher.largest <= LIMIT + ONE_CHUNK
+    assert response.status == 200
+    assert "The file is too large" in response.text
+    assert stored_files(media_root) == []
+
+
+def test_a_request_with_more_file_parts_than_the_form_has_is_refused_before_the_second_is_kept(
+    browser_as, user_with_cv, upload_temp_dir, media_root
+):
+    before = stored_files(media_root)
+    browser = browser_as(user_with_cv)
+    with FolderWatcher(upload_temp_dir) as watcher:
+        response = send_parts(browser, file_parts(20, JUST_UNDER), watcher)
+    assert response.status == 400
+    assert watcher.largest <= JUST_UNDER + ONE_CHUNK  # the first part, never a second
+    assert list(upload_temp_dir.iterdir()) == []
+    assert stored_files(media_root) == before

@@ -1,6 +1,5 @@
 """The profile pages and the private CV download: permissions, content, uploads and their refusals."""
 
-import html
 import re
 
 import pytest
@@ -12,15 +11,12 @@ from django.urls import reverse
 from accounts.models import User
 from profiles.forms import ProfileForm
 from testkit import cv_files
-from testkit.files import stored_files
-
-STORED_CV_NAME = re.compile(r"cvs/[A-Za-z0-9_-]{24}\.(pdf|docx|odt)")
+from testkit.files import stored_cv_name, stored_files
+from testkit.forms import field_error as error_next_to
 
 
 def field_error(response, field: str) -> str:
-    """The error text shown next to a field (crispy renders it right under the input)."""
-    found = re.findall(rf'<span id="error_\d+_id_{field}"[^>]*>(.*?)</span>', response.content.decode(), re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in found)
+    return error_next_to(response.content.decode(), field)
 
 
 def downloaded(response) -> bytes:
@@ -132,7 +128,7 @@ def test_uploading_a_cv_stores_it_under_a_random_name(client, user, cv_upload, m
     response = save_profile(client, cv=cv_upload(name))
     assert response.status_code == 302
     user.refresh_from_db()
-    assert STORED_CV_NAME.fullmatch(user.cv.name)
+    assert stored_cv_name(user.pk).fullmatch(user.cv.name)
     assert stored_files(media_root) == [user.cv.name]
     assert user.cv_original_name == name
 

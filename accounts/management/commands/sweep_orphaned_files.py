@@ -1,22 +1,21 @@
-"""List or delete stored upload files that no user row references any more."""
+"""List or delete stored CV files that no user row references any more."""
 
 from datetime import timedelta
+from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from accounts.files import file_fields
+from accounts import cv
 from accounts.models import User
-from accounts.uploads import UPLOAD_FOLDERS
 
 
 class Command(BaseCommand):
     help = (
-        "List (by default) or delete (--delete) files under the user upload folders that no row references "
-        "and that are older than a grace period. Files left behind by a failed cleanup or a rolled-back upload "
-        "end up here; schedule it daily."
+        "List (by default) or delete (--delete) stored CV files that no row references and that are older than a "
+        "grace period. Files left behind by a failed cleanup or a rolled-back upload end up here; schedule it "
+        "daily. A user's newest upload is kept while their row points at an older or missing file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,43 +29,29 @@ class Command(BaseCommand):
             "whose row is not yet committed is never touched.",
         )
 
-    def handle(self, *args, delete: bool, older_than: float, **options) -> None:
+    def handle(self, *args: Any, delete: bool, older_than: float, **options: Any) -> None:
         if older_than < 0:
             self.stderr.write("--older-than must be zero or more hours.")
             raise SystemExit(2)
-        cutoff = timezone.now() - timedelta(hours=older_than)
-        referenced = self.referenced_names()
-        found = deleted = total_bytes = 0
-        for name in self.stored_names():
-            if name in referenced or default_storage.get_modified_time(name) > cutoff:
-                continue
-            found += 1
-            size = default_storage.size(name)
+        orphans, kept = cv.find_stray_files(modified_before=timezone.now() - timedelta(hours=older_than))
+        for stray in kept:
+            self.stdout.write(
+                f"kept {stray.name}: the newest upload of user {stray.owner_id}, whose row points at an older "
+                "or missing file"
+            )
+        storage = User._meta.get_field("cv").storage
+        deleted = total_bytes = 0
+        for stray in orphans:
+            size = storage.size(stray.name)
             total_bytes += size
             if delete:
-                default_storage.delete(name)
+                storage.delete(stray.name)
                 deleted += 1
-                self.stdout.write(f"deleted {name} ({filesizeformat(size)})")
+                self.stdout.write(f"deleted {stray.name} ({filesizeformat(size)})")
             else:
-                self.stdout.write(f"orphaned {name} ({filesizeformat(size)})")
+                self.stdout.write(f"orphaned {stray.name} ({filesizeformat(size)})")
         action = f"deleted {deleted}" if delete else "nothing deleted (dry run; pass --delete to remove them)"
         self.stdout.write(
-            f"{found} orphaned file(s), {filesizeformat(total_bytes)}, older than {older_than:g} h; {action}."
+            f"{len(orphans)} orphaned file(s), {filesizeformat(total_bytes)}, older than {older_than:g} h; {action}."
+            + (f" {len(kept)} kept as their user's newest upload." if kept else "")
         )
-
-    def referenced_names(self) -> set[str]:
-        names: set[str] = set()
-        for field in file_fields(User):
-            names.update(User._default_manager.exclude(**{field.attname: ""}).values_list(field.attname, flat=True))
-        return names
-
-    def stored_names(self):
-        pending = list(UPLOAD_FOLDERS)
-        while pending:
-            folder = pending.pop()
-            try:
-                directories, files = default_storage.listdir(folder)
-            except FileNotFoundError:
-                continue
-            pending.extend(f"{folder}/{directory}" for directory in directories)
-            yield from (f"{folder}/{file}" for file in files)
