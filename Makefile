@@ -14,7 +14,7 @@ help:
 	@echo "make test    install what is missing, then run every test (SQLite, then PostgreSQL)"
 	@echo "make serve   the production server (gunicorn + WhiteNoise) on 127.0.0.1:$(PORT)"
 	@echo "make worker  the task worker for DJANGO_TASKS_BACKEND=database"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check, format check and mypy (django-stubs)"
 	@echo "make bench   the benchmark (bench/README.md)"
 
 # uv is bootstrapped into .tools/ when the machine has none.
@@ -65,6 +65,7 @@ test-postgres:
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy
 
 format: install
 	$(UV) run ruff check --fix .

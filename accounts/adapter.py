@@ -2,7 +2,7 @@
 and every address it takes is in its canonical form."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -67,8 +67,8 @@ class AccountAdapter(DefaultAccountAdapter):
         """Every address allauth takes (sign-up, adding one, reset) in its canonical form, or refused."""
         return canonical_email(email)
 
-    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True):
-        user = super().save_user(request, user, form, commit=False)
+    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True) -> User:
+        user = cast(User, super().save_user(request, user, form, commit=False))
         # allauth's user_field() cuts a value to the column's width; the address is set whole (the form has
         # refused anything longer than the column) so that no shortened address can ever be stored.
         user.email = canonical_email(form.cleaned_data["email"])

@@ -64,7 +64,8 @@ class UserAdmin(DjangoUserAdmin):
         url = reverse("admin:accounts_user_cv", args=[user.pk])
         return format_html('<a href="{}">{}</a>', url, user.cv_original_name)
 
-    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
+    # django-stubs gives ModelAdmin.get_form a "change" argument and UserAdmin.get_form none: no signature fits both.
+    def get_form(self, request: HttpRequest, obj: Any | None = None, **kwargs: Any) -> type[forms.ModelForm]:  # type: ignore[override]
         form = super().get_form(request, obj, **kwargs)
         if "cv" in form.base_fields:
             widget = StaffCVInput()

@@ -8,6 +8,7 @@ uses), never by a hand-written parser.
 """
 
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -48,7 +49,8 @@ def canonical_email(value: str) -> str:
         raise ValidationError(
             _("Enter a valid email address. %(reason)s"), code="invalid", params={"reason": str(error)}
         ) from error
-    local_part = address.ascii_local_part
+    local_part, domain = address.ascii_local_part, address.ascii_domain
+    assert local_part is not None and domain is not None  # allow_smtputf8=False: both are ASCII, never None
     if local_part.startswith('"'):
         # Quotes that are really needed (spaces, two dots in a row, ...) make one mailbox spellable in too
         # many ways, and few mail systems deliver to such addresses anyway.
@@ -56,7 +58,7 @@ def canonical_email(value: str) -> str:
             _("Enter an address without quotation marks: addresses that need them are not accepted here."),
             code="email_quoted",
         )
-    canonical = f"{local_part.lower()}@{address.ascii_domain.lower()}"
+    canonical = f"{local_part.lower()}@{domain.lower()}"
     if len(canonical) > MAX_EMAIL_LENGTH:
         raise _too_long(len(canonical))
     return canonical
@@ -83,6 +85,6 @@ class CanonicalEmailField(models.EmailField):
 
     default_validators = [*models.EmailField.default_validators, validate_email_address]
 
-    def to_python(self, value: object) -> str | None:
-        value = super().to_python(value)
-        return canonical_email_or_input(value) if value else value
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        return canonical_email_or_input(text) if text else text

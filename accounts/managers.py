@@ -1,14 +1,17 @@
 """The user manager: users are created and found by the canonical form of their email address."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import BaseUserManager
 from django.db.models import QuerySet
 
 from .email_addresses import canonical_email, canonical_email_or_input
 
+if TYPE_CHECKING:
+    from .models import User
 
-class UserManager(BaseUserManager):
+
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     @classmethod
@@ -28,7 +31,7 @@ class UserManager(BaseUserManager):
             return verified
         return self.filter(email=email)
 
-    def get_by_natural_key(self, email: str):
+    def get_by_natural_key(self, email: str | None) -> "User":
         # Stored addresses are canonical, so an exact match finds every spelling and can use the index.
         return self.get(email=self.normalize_email(email))
 

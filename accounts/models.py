@@ -1,7 +1,7 @@
 """The site's user: email as the identifier, profile fields and the CV."""
 
 from collections.abc import Collection, Iterable
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -15,7 +15,7 @@ from .validators import validate_cv_file
 
 
 class User(AbstractUser):
-    username = None
+    username = None  # type: ignore[assignment]  # the email is the identifier
     # Stored only in its canonical form (accounts.email_addresses), so unique means one account per mailbox.
     email = CanonicalEmailField("email address", unique=True)
     cv = models.FileField(
@@ -33,9 +33,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # ours finds users by email
 
     class Meta:
         verbose_name = "user"

@@ -5,7 +5,7 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from functools import partial
-from typing import Any
+from typing import IO, Any, cast
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
@@ -101,7 +101,7 @@ def stream_export_zip(*, user: User) -> Iterator[bytes]:
 
 def _zip_chunks(data: str, source: File | None, cv_entry_name: str) -> Iterator[bytes]:
     buffer = _StreamBuffer()
-    with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(cast(IO[bytes], buffer), mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(PROFILE_ENTRY_NAME, data)
         yield buffer.drain()
         if source is not None:

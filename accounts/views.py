@@ -16,10 +16,12 @@ from django.views.generic import FormView
 
 from .cv import CVStorageUnavailable, private_download, storage_unavailable_response
 from .forms import DeleteAccountForm
+from .requests import AuthenticatedHttpRequest
 from .services import delete_account, stream_export_zip
 
 
 class DeleteAccountView(LoginRequiredMixin, FormView):
+    request: AuthenticatedHttpRequest
     template_name = "accounts/delete.html"
     form_class = DeleteAccountForm
 
@@ -36,7 +38,7 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
 @login_required
 @never_cache
 @require_GET
-def export_view(request: HttpRequest) -> HttpResponseBase:
+def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     try:
         chunks = stream_export_zip(user=request.user)
@@ -57,6 +59,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         response = JsonResponse({"status": "unavailable"}, status=503)
         # A load balancer polls this: an outage is its news, not an error report per poll.
-        response._has_been_logged = True
+        response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag: skip log_response()
         return response
     return JsonResponse({"status": "ok"})

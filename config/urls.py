@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from accounts.views import healthz
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Signals Site administration"
 
 urlpatterns = [

@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
@@ -11,20 +12,23 @@ from django.views.generic import TemplateView, UpdateView
 
 from accounts.cv import CVStorageUnavailable, cv_download_response
 from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 
 from .forms import ProfileForm
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
+    request: AuthenticatedHttpRequest
     template_name = "profiles/profile.html"
 
 
-class ProfileEditView(LoginRequiredMixin, UpdateView):
+class ProfileEditView(LoginRequiredMixin, UpdateView[User, ProfileForm]):
+    request: AuthenticatedHttpRequest
     form_class = ProfileForm
     template_name = "profiles/edit.html"
     success_url = reverse_lazy("profile")
 
-    def get_object(self, queryset=None) -> User:
+    def get_object(self, queryset: QuerySet[User] | None = None) -> User:
         return self.request.user
 
     def form_valid(self, form: ProfileForm) -> HttpResponse:
@@ -43,5 +47,5 @@ class ProfileEditView(LoginRequiredMixin, UpdateView):
 
 @login_required
 @require_GET
-def cv_download(request: HttpRequest) -> HttpResponseBase:
+def cv_download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return cv_download_response(request, request.user)

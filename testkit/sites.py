@@ -61,9 +61,12 @@ def clear_rate_limits(database_url: str) -> None:
     else:
         import sqlite3
 
-        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30) as connection:
-            connection.execute(f"DELETE FROM {CACHE_TABLE}")  # noqa: S608 (a constant)
-        connection.close()
+        database = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)
+        try:
+            with database:
+                database.execute(f"DELETE FROM {CACHE_TABLE}")  # noqa: S608 (a constant)
+        finally:
+            database.close()
 
 
 def query(database_url: str, statement: str) -> list[tuple]:
@@ -72,7 +75,7 @@ def query(database_url: str, statement: str) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(database_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as connection:
-            return connection.execute(statement).fetchall()  # type: ignore[arg-type]
+            return connection.execute(statement.encode()).fetchall()
     import sqlite3
 
     database = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)
