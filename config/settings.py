@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",  # allauth.usersessions' session list uses naturaltime
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -175,6 +176,14 @@ ACCOUNT_RATE_LIMITS = {
     "delete_account_failed": "10/m/ip,5/300s/user",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# Two-factor authentication and passkeys (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
+# WebAuthn keys, which may be passkeys to log in with (no email, no password). Passkey *sign-up* stays off: it
+# would make every email verification a typed code and create accounts with neither password nor recovery
+# codes (README, Security).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = SITE_NAME
 
 # --- Email ------------------------------------------------------------------------------------
 

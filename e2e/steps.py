@@ -54,7 +54,7 @@ def log_in(page: Page, site_url: str, email: str, password: str) -> None:
     page.goto(f"{site_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def log_out(page: Page) -> None:

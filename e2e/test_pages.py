@@ -153,7 +153,7 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
     scanner.visit("log-in", f"{url}/accounts/login/")
     page.get_by_label("Email").fill(unique_email("nobody"))
     page.get_by_label("Password").fill("not the password")
-    scanner.submit("log-in with errors", page.get_by_role("button", name="Sign in").click)
+    scanner.submit("log-in with errors", page.get_by_role("button", name="Sign In", exact=True).click)
     scanner.visit("password reset", f"{url}/accounts/password/reset/")
     scanner.visit("not found (signed out)", f"{url}/no-such-page/")
     scanner.visit("invalid confirmation link", f"{url}/accounts/confirm-email/not-a-key/")
