@@ -7,6 +7,7 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
@@ -52,6 +53,16 @@ def test_the_test_suites_authenticator_app_computes_the_codes_allauth_expects():
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     for moment in (0, 59, 1_111_111_109, time.time()):
         assert totp_code(secret, moment) == format_hotp_value(hotp_value(secret, int(moment // 30)))
+
+
+def test_the_adapter_encrypts_a_secret_anew_each_time_and_decrypts_it_back():
+    adapter = get_adapter()
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+    tokens = [adapter.encrypt(secret) for _ in range(2)]
+
+    assert tokens[0] != tokens[1] and secret not in tokens[0] + tokens[1]
+    assert [adapter.decrypt(token) for token in tokens] == [secret, secret]
 
 
 def test_the_authenticator_secret_is_stored_encrypted(two_factor, user):
