@@ -189,8 +189,9 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # removing and choosing email addresses; the data export asks in accounts/views.py.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
-# Log in with a code emailed to a verified address, instead of the password (two-factor still applies).
-# Five minutes is time enough to open the mail on another device, and three wrong codes end the attempt.
+# Log in with a code emailed to an address the account verified or signed up with (accounts.forms), instead of
+# the password; two-factor still applies. Five minutes is time enough to open the mail on another device, and
+# three wrong codes end the attempt.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
