@@ -1,5 +1,5 @@
-"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL,
-and every address it takes is in its canonical form."""
+"""allauth's adapters: every email allauth sends goes through our task queue, with links from SITE_URL, every
+address it takes is in its canonical form, and the two-factor secrets it stores are encrypted."""
 
 from dataclasses import dataclass
 from typing import Any, cast
@@ -8,15 +8,18 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.urls import reverse
 
 from .email_addresses import canonical_email
 from .emails import send_email
+from .encryption import decrypt_secret, encrypt_secret
 from .models import User
 
 
@@ -54,6 +57,13 @@ class AccountAdapter(DefaultAccountAdapter):
         links = {key: on_site_url(value) for key, value in context.items() if is_absolute_link(value)}
         full_context = {"request": request, "email": email, **context, **links, "current_site": site}
         send_email(template_prefix, to=email, context=full_context, render=self.render_mail)
+
+    def send_notification_mail(
+        self, template_prefix: str, user: AbstractBaseUser, context: dict | None = None, email: str | None = None
+    ) -> None:
+        """allauth's notice of a change to the account; a two-factor one links to where the person reviews it."""
+        links = {"two_factor_url": on_site_url(reverse("mfa_index"))}
+        super().send_notification_mail(template_prefix, user, {**links, **(context or {})}, email)
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
         return on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
@@ -101,3 +111,18 @@ class AccountAdapter(DefaultAccountAdapter):
                     user_id=email_address.user_id
                 ).delete()
         return confirmed
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        """The site a security key names when it asks to be used: SITE_NAME, not the request's host and port.
+
+        The id (the request's host name) is allauth's: a browser accepts nothing else for the page it shows.
+        """
+        return {**super().get_public_key_credential_rp_entity(), "name": settings.SITE_NAME}
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_secret(encrypted_text)

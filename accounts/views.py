@@ -1,5 +1,6 @@
 """Account views: deletion, data export and the health check."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -36,8 +37,9 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
 
 
 @login_required
-@never_cache
 @require_GET
+@reauthentication_required  # everything the account holds, in one file: the person confirms it is them first
+@never_cache
 def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     try:

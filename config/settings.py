@@ -19,6 +19,9 @@ if DEBUG:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-dev-only-key-never-use-in-production")
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Earlier keys, still accepted while they are retired: sessions, reset links and the stored two-factor secrets
+# (accounts/encryption.py) signed or encrypted with them keep working.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -158,6 +161,7 @@ ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "add_email": "accounts.forms.AddEmailForm",
     "reset_password": "accounts.forms.ResetPasswordForm",
+    "request_login_code": "accounts.forms.RequestLoginCodeForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -174,16 +178,38 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     # Passwords tried on the deletion page, each counted before it is checked (accounts/forms.py).
     "delete_account_failed": "10/m/ip,5/300s/user",
+    # Each request mails a code (or, for an unknown address, a note): at most 10 an hour reach one mailbox.
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# Sensitive actions ask the person to confirm it is them (password, authenticator code or security key), even
+# right after logging in: a log-in by emailed code proves only the mailbox, and a session left open proves
+# nothing. The confirmation holds for five minutes. allauth.mfa's own pages ask by default; this adds adding,
+# removing and choosing email addresses; the data export asks in accounts/views.py.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Log in with a code emailed to an address the account verified or signed up with (accounts.forms), instead of
+# the password; two-factor still applies. Five minutes is time enough to open the mail on another device, and
+# three wrong codes end the attempt.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 
 # Two-factor authentication and passkeys (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
 # WebAuthn keys, which may be passkeys to log in with (no email, no password). Passkey *sign-up* stays off: it
 # would make every email verification a typed code and create accounts with neither password nor recovery
 # codes (README, Security).
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # SITE_NAME as the keys' site name; secrets encrypted at rest
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = SITE_NAME
+# allauth refuses a new address on an account with two-factor (and two-factor on an account with an unverified
+# address) lest someone protect an account with an address that is not theirs and lock its owner out. Here an
+# unverified address belongs to nobody (accounts/managers.py: no reset link or log-in code reaches the account
+# through it, and its owner's sign-up takes it back), and a change takes effect only once the new address is
+# verified by link. So people with two-factor can change their address like everyone else.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # --- Email ------------------------------------------------------------------------------------
 

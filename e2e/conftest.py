@@ -92,6 +92,14 @@ def site(site_env: dict[str, str]) -> Iterator[Gunicorn]:
         yield running
 
 
+@pytest.fixture(scope="session")
+def localhost_site(site_env: dict[str, str]) -> Iterator[Gunicorn]:
+    """The same site, served and browsed at http://localhost:<port>: a browser refuses WebAuthn (security keys,
+    passkeys) on an IP address, and allauth takes the key's site (relying party) from the request's host name."""
+    with serve(site_env, "localhost-site", host="localhost") as running:
+        yield running
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
     """Every journey comes from 127.0.0.1, and the limits are shared by every worker: start each afresh."""

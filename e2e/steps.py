@@ -1,4 +1,5 @@
-"""What a person does in the browser, step by step, shared by the journeys: sign up, log in, read an email."""
+"""What a person does in the browser, step by step, shared by the journeys: sign up, log in, read an email, turn on
+two-factor, add a security key, confirm it is them."""
 
 import re
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from testkit.people import PASSWORD, unique_email
 from testkit.smtp import SMTPSink
+from testkit.totp import AuthenticatorApp
 
 
 @dataclass
@@ -24,6 +26,13 @@ def link_in(message: EmailMessage, path_part: str) -> str:
     match = re.search(rf"https?://\S*{re.escape(path_part)}\S*", plain_text(message))
     assert match, f"No link containing {path_part!r} in:\n{plain_text(message)}"
     return match.group(0)
+
+
+def login_code_in(message: EmailMessage) -> str:
+    """The code of a "Sign-In Code" email (allauth's format: ``XXXX-XXXX``)."""
+    match = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", plain_text(message), re.M)
+    assert match, f"No sign-in code in:\n{plain_text(message)}"
+    return match.group(1)
 
 
 def navbar(page: Page) -> Locator:
@@ -60,3 +69,85 @@ def log_in(page: Page, site_url: str, email: str, password: str) -> None:
 def log_out(page: Page) -> None:
     navbar(page).get_by_role("button", name="Log out").click()
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+
+
+# --- Two-factor, passkeys and confirming it is you ----------------------------------------------------
+
+
+class VirtualAuthenticator:
+    """A security key in Chromium itself (DevTools' WebAuthn domain): it answers the page's WebAuthn requests with
+    real signatures, at once, as a key that is touched (and, with ``user_verification``, unlocked by PIN or
+    fingerprint) would. ``resident_keys`` makes it a passkey holder (it keeps discoverable credentials)."""
+
+    def __init__(self, page: Page, *, resident_keys: bool = True, user_verification: bool = True) -> None:
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable")
+        options = {
+            "protocol": "ctap2",
+            "transport": "internal" if resident_keys else "usb",
+            "hasResidentKey": resident_keys,
+            "hasUserVerification": user_verification,
+            "isUserVerified": user_verification,
+            "automaticPresenceSimulation": True,
+        }
+        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})["authenticatorId"]
+
+    def credentials(self) -> list[dict]:
+        """What the key holds: ``credentialId``, ``isResidentCredential``, ``rpId``, ``userHandle``, ``signCount``."""
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+
+    def refuse_user_verification(self) -> None:
+        """From now on the PIN or fingerprint check fails, as when the person cancels it."""
+        self.cdp.send("WebAuthn.setUserVerified", {"authenticatorId": self.id, "isUserVerified": False})
+
+
+def confirm_with_password(page: Page, password: str) -> None:
+    """On allauth's "Confirm Access" page (reached by redirect), confirm with the password."""
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def confirm_with_code(page: Page, code: str) -> None:
+    """On the "Confirm Access" page, switch to the authenticator app (or a recovery code) and confirm with it."""
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_role("link", name="Use authenticator app or code").click()
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def confirm_with_security_key(page: Page) -> None:
+    """On the "Confirm Access" page, switch to a security key and touch it (the virtual authenticator answers)."""
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_role("link", name="Use a security key").click()
+    page.get_by_role("button", name="Use a security key").click()
+
+
+def open_two_factor_page(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/profile/")
+    page.get_by_role("link", name="Two-factor authentication and passkeys").click()
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+
+
+def activate_authenticator_app(page: Page) -> AuthenticatorApp:
+    """On the "Activate Authenticator App" page: scan the secret into an app, type its code; return the app."""
+    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    app = AuthenticatorApp(page.get_by_label("Authenticator secret").input_value())
+    page.get_by_label("Authenticator code").fill(app.code())
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    return app
+
+
+def recovery_codes(page: Page) -> list[str]:
+    """The unused recovery codes, as the recovery codes page lists them."""
+    return page.get_by_label("Unused codes").input_value().split()
+
+
+def add_security_key(page: Page, *, passkey: bool) -> None:
+    """On the "Add Security Key" page: name it as offered, choose whether it is a passkey, and add it."""
+    expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
+    if passkey:
+        page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_text("Security key added.")).to_be_visible()

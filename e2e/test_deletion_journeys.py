@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.steps import log_in
+from e2e.steps import confirm_with_password, log_in
 from testkit import cv_files
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
@@ -32,9 +32,11 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
         path for path in (site.media_root / "cvs").iterdir() if path.stat().st_size == len(cv_files.make_odt())
     ]
 
-    # Export: a ZIP with the profile as JSON and the CV under its own name.
+    # Export: the person confirms it is them (even right after logging in), then gets a ZIP with the profile as
+    # JSON and the CV under its own name.
+    page.get_by_role("link", name="Export your data").click()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export your data").click()
+        confirm_with_password(page, account.password)
     download = download_info.value
     assert download.suggested_filename.startswith("my-data-") and download.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:

@@ -10,10 +10,14 @@ from testkit.http import Browser
 from testkit.people import PASSWORD, unique_email
 from testkit.sites import Site, clear_rate_limits
 from testkit.smtp import SMTPSink
+from testkit.totp import AuthenticatorApp
 
 NEW_PASSWORD = "another long e2e password 43"
 LINK = re.compile(r"https?://[^\s<>\"')]+", re.IGNORECASE)
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+TOKEN_AND_SECRET = re.compile(
+    r'name="csrfmiddlewaretoken" value="([^"]+)".*id="authenticator_secret"[^>]*?value="([A-Z2-7]+)"', re.S
+)
 
 # What each flow below must have mailed: a sweep that found none of these would prove nothing.
 EXPECTED_SUBJECTS = [
@@ -24,6 +28,10 @@ EXPECTED_SUBJECTS = [
     "Unknown Account",
     "Password Changed",
     "Email Changed",
+    "Sign-In Code",
+    "Authenticator App Activated",
+    "New Recovery Codes Generated",
+    "Authenticator App Deactivated",
     "account has been deleted",
 ]
 
@@ -76,9 +84,22 @@ def walk_every_flow_that_mails(site: Site, smtp: SMTPSink, host: str) -> None:
 
     change = {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     assert person.post_form("/accounts/password/change/", change).status == 302
+    # Changing email and two-factor ask the person to confirm it is them first (for the next five minutes).
+    assert person.post_form("/accounts/reauthenticate/", {"password": NEW_PASSWORD}).status == 302
     new_email = unique_email("moved")
     assert person.post_form("/accounts/email/", {"action_add": "", "email": new_email}).status == 302
     confirm(person, smtp.wait_for(new_email, "Confirm"))  # the old address is told of the change
+
+    # Two-factor on, new recovery codes, two-factor off: each is notified. The page's secret is the one to use.
+    token, secret = TOKEN_AND_SECRET.search(person.get("/accounts/2fa/totp/activate/").text).groups()
+    code = AuthenticatorApp(secret).code()
+    assert person.submit("/accounts/2fa/totp/activate/", token, {"code": code}).status == 302
+    assert person.post_form("/accounts/2fa/recovery-codes/generate/", {}).status == 302
+    assert person.post_form("/accounts/2fa/totp/deactivate/", {}).status == 302
+
+    fresh_limits()
+    assert visitor().post_form("/accounts/login/code/", {"email": new_email}).status == 302
+    assert visitor().post_form("/accounts/login/code/", {"email": unique_email("nobody")}).status == 302
     assert person.post_form("/accounts/delete/", {"password": NEW_PASSWORD}).status == 302
 
 

@@ -80,8 +80,9 @@ class Scan:
 class PageScanner:
     """Keeps each page's HTML exactly as served and runs axe-core on it as the browser shows it."""
 
-    def __init__(self, page: Page, html_dir: Path, screenshot_dir: Path) -> None:
+    def __init__(self, page: Page, html_dir: Path, screenshot_dir: Path, pages: list[str] = PAGES) -> None:
         self.page = page
+        self.pages = pages
         self.html_dir = html_dir
         self.screenshot_dir = screenshot_dir
         self.axe = Axe()
@@ -97,7 +98,7 @@ class PageScanner:
             self.failed_resources.append(f"{response.status} {response.url}")
 
     def record(self, name: str, response: Response | None) -> None:
-        assert name in PAGES, f"{name!r} is not listed in PAGES"
+        assert name in self.pages, f"{name!r} is not listed in the scan's pages"
         assert response is not None, f"{name}: no response"
         html_file = self.html_dir / f"{len(self.scans):02d}-{re.sub('[^a-z0-9]+', '-', name).strip('-')}.html"
         html_file.write_bytes(response.body())
@@ -263,6 +264,10 @@ def scans(scanned: PageScanner) -> dict[str, Scan]:
 
 @pytest.fixture(scope="module")
 def html_errors(scans: dict[str, Scan]) -> dict[Path, list[str]]:
+    return validate_html(scans)
+
+
+def validate_html(scans: dict[str, Scan]) -> dict[Path, list[str]]:
     """Validate every page with the W3C Nu checker in one run: the JVM starts once."""
     assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `npm ci`"
     assert shutil.which("java"), "java is needed for the Nu HTML checker"

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.steps import fill_signup_form, link_in, log_in, log_out, navbar, plain_text
+from e2e.steps import confirm_with_password, fill_signup_form, link_in, log_in, log_out, navbar, plain_text
 from testkit.people import PASSWORD, unique_email
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
@@ -20,6 +20,7 @@ def test_a_stranger_signs_up_with_the_address_someone_else_added(
     page.goto(f"{site.url}/accounts/email/")
     page.get_by_label("Change to").fill(stranger_email)
     page.get_by_role("button", name="Change Email").click()
+    confirm_with_password(page, requester.password)
     expect(page.get_by_label("Changing to")).to_have_value(stranger_email)
     requested = smtp.wait_for(stranger_email, "Confirm your email address")
     assert requester.email not in requested["Subject"] + plain_text(requested)

@@ -4,6 +4,7 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from e2e.steps import confirm_with_password
 from testkit import cv_files
 from testkit.sites import Site
 
@@ -19,6 +20,9 @@ EXPECTED = {
     "/accounts/reauthenticate/",
     "/accounts/delete/",
     "/accounts/export/",
+    "/accounts/2fa/",
+    "/accounts/2fa/totp/activate/",
+    "/accounts/2fa/webauthn/add/",
 }
 
 
@@ -34,7 +38,10 @@ def same_site_links(page: Page, site: Site, path: str) -> list[str]:
 
 
 def test_every_signed_in_page_is_private_and_never_stored(page: Page, site: Site, signed_up) -> None:
-    signed_up()
+    account = signed_up()
+    # The export and the two-factor pages ask the person to confirm it is them first; then they answer.
+    page.goto(f"{site.url}/accounts/reauthenticate/")
+    confirm_with_password(page, account.password)
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("CV", exact=True).set_input_files(
         files=[{"name": "Private.pdf", "mimeType": "application/pdf", "buffer": cv_files.make_pdf()}]

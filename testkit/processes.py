@@ -98,8 +98,9 @@ class Process:
 class Gunicorn(Process):
     """``gunicorn <wsgi> --config config/gunicorn.conf.py --bind 127.0.0.1:<port>``, as ``make serve`` runs it.
 
-    Starting waits until ``ready_path`` answers 200 and every worker has booted, so that no request lands
-    on a half-started worker.
+    ``host`` is the name it is reached by (its ``url``): the loopback address, or ``localhost``, which resolves to
+    it. Starting waits until ``ready_path`` answers 200 and every worker has booted, so that no request lands on a
+    half-started worker.
     """
 
     def __init__(

@@ -173,15 +173,24 @@ def prepare(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve(env: dict[str, str], name: str, *, workers: int | None = 2, logs: Path | None = None) -> Iterator[Gunicorn]:
+def serve(
+    env: dict[str, str],
+    name: str,
+    *,
+    workers: int | None = 2,
+    logs: Path | None = None,
+    host: str = "127.0.0.1",
+) -> Iterator[Gunicorn]:
     """Run gunicorn exactly as ``make serve`` does, on a free port, with ``SITE_URL`` pointing at it.
 
     ``workers=None`` leaves the count to ``config/gunicorn.conf.py``'s default (2 × cores + 1), as an operator gets.
+    ``host="localhost"`` serves (and names in SITE_URL) the site as ``http://localhost:<port>``: WebAuthn needs a
+    host name, never an IP address, and localhost is the one name a browser trusts over plain HTTP.
     """
     env = {key: value for key, value in env.items() if key != "GUNICORN_WORKERS"}
     if workers is not None:
         env["GUNICORN_WORKERS"] = str(workers)
-    site = Gunicorn(name, env, logs or Path(env["TMPDIR"]).parent)
+    site = Gunicorn(name, env, logs or Path(env["TMPDIR"]).parent, host=host)
     site.env["SITE_URL"] = site.url
     with site:
         yield site

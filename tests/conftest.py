@@ -1,6 +1,8 @@
 """Fixtures for unit and integration tests: users, real CV files, a private media folder, SMTP."""
 
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,39 @@ def make_user(db) -> Callable:
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+@pytest.fixture
+def reauthenticated(client) -> Callable:
+    """``reauthenticated(user)``: ``client`` signed in as ``user``, who has just confirmed their password.
+
+    Sensitive pages (the export, changing email, two-factor) ask for that even right after a log-in.
+    """
+
+    def sign_in(user):
+        client.force_login(user)
+        response = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+        assert response.status_code == 302, f"reauthentication answered {response.status_code}"
+        return client
+
+    return sign_in
+
+
+@dataclass
+class Clock:
+    now: float
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """``time.time()`` stands still one second into a 30-second window until the test moves it on
+    (``clock.advance(30)``): authenticator codes, login codes and rate limits all read it."""
+    frozen = Clock(now=(int(time.time()) // 30 + 1) * 30 + 1.0)
+    monkeypatch.setattr(time, "time", lambda: frozen.now)
+    return frozen
 
 
 @pytest.fixture

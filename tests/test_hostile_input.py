@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,6 +48,7 @@ class FormTarget:
     valid: dict[str, str | None]
     as_user: Callable[[], User | None] = lambda: None
     buttons: dict[str, str] = field(default_factory=dict)
+    confirmed: bool = False  # the person has just confirmed their password, as sensitive forms ask first
 
     @property
     def fields(self) -> list[str]:
@@ -55,6 +59,8 @@ class FormTarget:
         user = self.as_user()
         if user is not None:
             client.force_login(user)
+        if self.confirmed:
+            assert client.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
         body = form_body({**self.buttons, **values})
         return client.generic("POST", self.path(client), body, content_type="application/x-www-form-urlencoded")
 
@@ -74,6 +80,34 @@ def forms(make_user) -> dict[str, FormTarget]:
         return User.objects.filter(email="person@example.com").first() or make_user(email="person@example.com")
 
     person = signed_in()
+    # Two-factor on (an authenticator app and its recovery codes); and someone with a security key to rename.
+    two_factor = make_user(email="twofactor@example.com")
+    TOTP.activate(two_factor, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    RecoveryCodes.activate(two_factor)
+    key_holder = make_user(email="keyholder@example.com")
+    key = Authenticator.objects.create(user=key_holder, type=Authenticator.Type.WEBAUTHN, data={"name": "Key"})
+
+    def after_password(email: str) -> Callable[[Client], str]:
+        """The two-factor step: the password is accepted, the second factor is asked."""
+
+        def path(client: Client) -> str:
+            client.post("/accounts/login/", {"login": email, "password": PASSWORD})
+            return "/accounts/2fa/authenticate/"
+
+        return path
+
+    def code_requested(client: Client) -> str:
+        client.post("/accounts/login/code/", {"email": "person@example.com"})
+        return "/accounts/login/code/confirm/"
+
+    def loaded(path: str, **headers: str) -> Callable[[Client], str]:
+        """The page loaded first, as a browser does: the secret or the key's challenge is then in the session."""
+
+        def load(client: Client) -> str:
+            client.get(path, headers=headers)
+            return path
+
+        return load
 
     def reset_form_path(client: Client) -> str:
         # A fresh key each time: a hostile value that is a valid password changes it, and the old key with it.
@@ -108,12 +142,14 @@ def forms(make_user) -> dict[str, FormTarget]:
         ),
         "reset": FormTarget(at("/accounts/password/reset/"), {"email": "person@example.com"}),
         "reset from key": FormTarget(reset_form_path, new_passwords),
-        "email add": FormTarget(at("/accounts/email/"), {"email": "new@example.com"}, signed_in, {"action_add": ""}),
+        "email add": FormTarget(
+            at("/accounts/email/"), {"email": "new@example.com"}, signed_in, {"action_add": ""}, confirmed=True
+        ),
         "email remove": FormTarget(
-            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_remove": ""}
+            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_remove": ""}, confirmed=True
         ),
         "email primary": FormTarget(
-            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_primary": ""}
+            at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_primary": ""}, confirmed=True
         ),
         "email resend": FormTarget(
             at("/accounts/email/"), {"email": "person@example.com"}, signed_in, {"action_send": ""}
@@ -126,6 +162,27 @@ def forms(make_user) -> dict[str, FormTarget]:
         ),
         "deletion": FormTarget(at("/accounts/delete/"), {"password": None}, signed_in),
         "reauthenticate": FormTarget(at("/accounts/reauthenticate/"), {"password": PASSWORD}, signed_in),
+        "reauthenticate with a code": FormTarget(
+            at("/accounts/2fa/reauthenticate/"), {"code": None}, lambda: two_factor
+        ),
+        "log-in code request": FormTarget(at("/accounts/login/code/"), {"email": "person@example.com"}),
+        "log-in code entry": FormTarget(code_requested, {"code": None, "action": None}),
+        "two-factor step": FormTarget(after_password(two_factor.email), {"code": None, "credential": None}),
+        "authenticator app activation": FormTarget(
+            loaded("/accounts/2fa/totp/activate/"), {"code": None}, signed_in, confirmed=True
+        ),
+        "security key addition": FormTarget(
+            loaded("/accounts/2fa/webauthn/add/"),
+            {"name": "My key", "passwordless": None, "credential": None},
+            signed_in,
+            confirmed=True,
+        ),
+        "security key renaming": FormTarget(
+            at(f"/accounts/2fa/webauthn/keys/{key.pk}/edit/"), {"name": "Renamed"}, lambda: key_holder, confirmed=True
+        ),
+        "passkey log-in": FormTarget(
+            loaded("/accounts/2fa/webauthn/login/", Accept="application/json"), {"credential": None}
+        ),
         "admin add user": FormTarget(
             at("/admin/accounts/user/add/"),
             {"email": "added@example.com", "usable_password": "true", "password1": PASSWORD, "password2": PASSWORD},
@@ -159,6 +216,14 @@ FORM_NAMES = [
     "profile edit",
     "deletion",
     "reauthenticate",
+    "reauthenticate with a code",
+    "log-in code request",
+    "log-in code entry",
+    "two-factor step",
+    "authenticator app activation",
+    "security key addition",
+    "security key renaming",
+    "passkey log-in",
     "admin add user",
     "admin change user",
     "admin add email address",

@@ -148,8 +148,8 @@ def test_password_change_keeps_this_session_and_sends_a_notification(client, use
     assert email_to(user.email, "Password Changed")
 
 
-def test_email_change_is_verified_before_it_counts(client, user, django_capture_on_commit_callbacks):
-    client.force_login(user)
+def test_email_change_is_verified_before_it_counts(client, reauthenticated, user, django_capture_on_commit_callbacks):
+    reauthenticated(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/email/", {"action_add": "", "email": "new@example.com"})
     assert response.status_code == 302
@@ -172,8 +172,10 @@ def test_too_many_signups_from_one_address_get_the_429_page(client, settings):
     assert not User.objects.filter(email="one-too-many@example.com").exists()
 
 
-def test_a_pending_email_change_page_has_no_inline_style(client, user, django_capture_on_commit_callbacks):
-    client.force_login(user)
+def test_a_pending_email_change_page_has_no_inline_style(
+    client, reauthenticated, user, django_capture_on_commit_callbacks
+):
+    reauthenticated(user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/email/", {"action_add": "", "email": "new@example.com"})
     page = client.get("/accounts/email/").content.decode()

@@ -47,10 +47,10 @@ def save_profile_with(client, upload, first_name: str = "Ada"):
 
 
 @pytest.fixture
-def person(bucket, user, cv_upload, client) -> User:
-    """A signed-in person whose CV is in the bucket."""
+def person(bucket, user, cv_upload, reauthenticated) -> User:
+    """A signed-in person whose CV is in the bucket (who has just confirmed their password, as the export asks)."""
     replace_cv(user=user, upload=cv_upload("Résumé.pdf"))
-    client.force_login(user)
+    reauthenticated(user)
     return user
 
 

@@ -120,9 +120,9 @@ def test_two_long_addresses_alike_in_their_first_254_characters_are_both_refused
 
 @pytest.mark.parametrize(("first", "second", "canonical"), SAME_MAILBOX)
 def test_an_added_address_is_stored_and_mailed_in_canonical_form(
-    client, user, django_capture_on_commit_callbacks, first, second, canonical
+    client, reauthenticated, user, django_capture_on_commit_callbacks, first, second, canonical
 ):
-    client.force_login(user)
+    reauthenticated(user)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/accounts/email/", {"action_add": "", "email": second}).status_code == 302
     assert EmailAddress.objects.get(user=user, verified=False).email == canonical
@@ -133,8 +133,8 @@ def test_an_added_address_is_stored_and_mailed_in_canonical_form(
     assert EmailAddress.objects.filter(user=user, verified=False).count() == 1
 
 
-def test_a_301_character_address_cannot_be_added(client, user):
-    client.force_login(user)
+def test_a_301_character_address_cannot_be_added(client, reauthenticated, user):
+    reauthenticated(user)
     response = client.post("/accounts/email/", {"action_add": "", "email": LONG_ADDRESS})
     assert response.status_code == 200 and field_errors(response, "email") == [TOO_LONG_MESSAGE]
     assert list(EmailAddress.objects.filter(user=user).values_list("email", flat=True)) == [user.email]

@@ -43,8 +43,8 @@ def test_export_refuses_post(client, user):
     assert client.post("/accounts/export/").status_code == 405
 
 
-def test_export_is_a_private_dated_zip_attachment(client, user):
-    client.force_login(user)
+def test_export_is_a_private_dated_zip_attachment(client, reauthenticated, user):
+    reauthenticated(user)
     response, archive = download_export(client)
     assert response.status_code == 200
     assert response.streaming
@@ -56,9 +56,9 @@ def test_export_is_a_private_dated_zip_attachment(client, user):
     assert archive.testzip() is None
 
 
-def test_profile_json_holds_the_personal_fields_and_dates(client, make_user):
+def test_profile_json_holds_the_personal_fields_and_dates(client, reauthenticated, make_user):
     person = make_user(email="ada@example.com", first_name="Ada", last_name="Lovelace")
-    client.force_login(person)
+    reauthenticated(person)
     person.refresh_from_db()
     _, archive = download_export(client)
     data = profile_json(archive)
@@ -70,9 +70,9 @@ def test_profile_json_holds_the_personal_fields_and_dates(client, make_user):
     assert data["cv"] is None
 
 
-def test_profile_json_lists_every_email_address_with_its_state(client, user):
+def test_profile_json_lists_every_email_address_with_its_state(client, reauthenticated, user):
     EmailAddress.objects.create(user=user, email="second@example.com", verified=False, primary=False)
-    client.force_login(user)
+    reauthenticated(user)
     _, archive = download_export(client)
     assert profile_json(archive)["email_addresses"] == [
         {"email": user.email, "verified": True, "primary": True},
@@ -80,14 +80,16 @@ def test_profile_json_lists_every_email_address_with_its_state(client, user):
     ]
 
 
-def test_export_without_cv_holds_only_profile_json(client, user):
-    client.force_login(user)
+def test_export_without_cv_holds_only_profile_json(client, reauthenticated, user):
+    reauthenticated(user)
     _, archive = download_export(client)
     assert archive.namelist() == ["profile.json"]
 
 
-def test_export_holds_the_cv_under_its_original_name_with_identical_bytes(client, user_with_cv, media_root):
-    client.force_login(user_with_cv)
+def test_export_holds_the_cv_under_its_original_name_with_identical_bytes(
+    client, reauthenticated, user_with_cv, media_root
+):
+    reauthenticated(user_with_cv)
     _, archive = download_export(client)
     assert archive.namelist() == ["profile.json", "My CV.pdf"]
     assert archive.read("My CV.pdf") == (media_root / user_with_cv.cv.name).read_bytes()
@@ -100,10 +102,12 @@ def test_export_holds_the_cv_under_its_original_name_with_identical_bytes(client
     "hostile_name",
     ["../../etc/passwd.pdf", "/abs/path.pdf", "..\\..\\windows\\cv.pdf", "C:\\cv.pdf", "profile.json"],
 )
-def test_export_entry_names_have_no_path_parts_even_for_a_hostile_original_name(client, user_with_cv, hostile_name):
+def test_export_entry_names_have_no_path_parts_even_for_a_hostile_original_name(
+    client, reauthenticated, user_with_cv, hostile_name
+):
     # The name is cleaned on upload; a row written some other way must still not escape the archive.
     User.objects.filter(pk=user_with_cv.pk).update(cv_original_name=hostile_name)
-    client.force_login(user_with_cv)
+    reauthenticated(user_with_cv)
     _, archive = download_export(client)
     names = archive.namelist()
     assert len(names) == len(set(names)) == 2
@@ -111,26 +115,28 @@ def test_export_entry_names_have_no_path_parts_even_for_a_hostile_original_name(
         assert "/" not in name and "\\" not in name and ":" not in name and name not in {"", ".", ".."}
 
 
-def test_export_leaves_no_temporary_files(client, user_with_cv, tmp_path, monkeypatch, settings):
+def test_export_leaves_no_temporary_files(client, reauthenticated, user_with_cv, tmp_path, monkeypatch, settings):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     settings.FILE_UPLOAD_TEMP_DIR = str(scratch)
-    client.force_login(user_with_cv)
+    reauthenticated(user_with_cv)
     download_export(client)
     assert list(Path(scratch).iterdir()) == []
 
 
-def test_export_of_another_user_is_impossible(client, user_with_cv, make_user):
-    client.force_login(make_user())
+def test_export_of_another_user_is_impossible(client, reauthenticated, user_with_cv, make_user):
+    reauthenticated(make_user())
     _, archive = download_export(client)
     assert archive.namelist() == ["profile.json"]
     assert profile_json(archive)["email"] != user_with_cv.email
 
 
-def test_a_cv_missing_from_storage_leaves_it_out_of_the_export_and_is_logged(client, user_with_cv, media_root, caplog):
+def test_a_cv_missing_from_storage_leaves_it_out_of_the_export_and_is_logged(
+    client, reauthenticated, user_with_cv, media_root, caplog
+):
     (media_root / user_with_cv.cv.name).unlink()
-    client.force_login(user_with_cv)
+    reauthenticated(user_with_cv)
     with caplog.at_level("WARNING", logger="accounts"):
         response, archive = download_export(client)
     assert response.status_code == 200

@@ -28,10 +28,10 @@ def mails_to(address: str, subject_part: str) -> list:
 
 
 @pytest.fixture
-def requester(client, make_user, django_capture_on_commit_callbacks) -> User:
+def requester(client, reauthenticated, make_user, django_capture_on_commit_callbacks) -> User:
     """A signed-in person who has added a stranger's address to their own account (unverified)."""
     user = make_user(email=REQUESTER)
-    client.force_login(user)
+    reauthenticated(user)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/accounts/email/", {"action_add": "", "email": STRANGER}).status_code == 302
     assert EmailAddress.objects.filter(user=user, email=STRANGER, verified=False).exists()

@@ -30,10 +30,10 @@ def cache_directives(response) -> set[str]:
 
 
 @pytest.mark.parametrize("url", SIGNED_IN_PAGES)
-def test_every_page_a_signed_in_person_sees_is_private_and_never_stored(client, user_with_cv, url):
+def test_every_page_a_signed_in_person_sees_is_private_and_never_stored(client, reauthenticated, user_with_cv, url):
     user_with_cv.is_staff = user_with_cv.is_superuser = True
     user_with_cv.save()
-    client.force_login(user_with_cv)
+    reauthenticated(user_with_cv)
 
     response = client.get(url)
 

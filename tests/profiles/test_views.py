@@ -90,6 +90,7 @@ def test_profile_says_when_there_is_no_cv(client, user):
         ("Edit profile", "/profile/edit/"),
         ("Change email", "/accounts/email/"),
         ("Change password", "/accounts/password/change/"),
+        ("Two-factor authentication and passkeys", "/accounts/2fa/"),
         ("Export your data", "/accounts/export/"),
         ("Delete your account", "/accounts/delete/"),
     ],

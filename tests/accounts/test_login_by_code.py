@@ -1,0 +1,170 @@
+"""Log-in by emailed code: who gets a code, what the page answers, how long a code lives and how often one is sent."""
+
+import re
+import time
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+CODE = re.compile(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", re.M)
+TOO_MANY = "Too many failed login attempts. Try again later."
+
+
+def request_code(client: Client, email: str, capture) -> object:
+    with capture(execute=True):
+        return client.post("/accounts/login/code/", {"email": email})
+
+
+def code_mailed_to(address: str) -> str:
+    [message] = [m for m in mail.outbox if address in m.to and "Sign-In Code" in m.subject]
+    match = CODE.search(message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_a_code_mailed_to_the_accounts_address_logs_the_person_in(client, user, django_capture_on_commit_callbacks):
+    response = request_code(client, user.email, django_capture_on_commit_callbacks)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/code/confirm/")
+
+    response = client.post("/accounts/login/code/confirm/", {"code": code_mailed_to(user.email)})
+
+    assert (response.status_code, response["Location"]) == (302, "/profile/")
+    assert client.get("/profile/").wsgi_request.user == user
+
+
+def test_any_spelling_of_the_address_finds_the_account(client, make_user, django_capture_on_commit_callbacks):
+    user = make_user(email="ada@example.com")
+    request_code(client, "  ＡＤＡ@EXAMPLE.com ", django_capture_on_commit_callbacks)
+
+    client.post("/accounts/login/code/confirm/", {"code": code_mailed_to("ada@example.com")})
+
+    assert client.get("/profile/").wsgi_request.user == user
+
+
+def test_an_unknown_address_is_answered_like_a_known_one(client, user, django_capture_on_commit_callbacks):
+    known = request_code(Client(), user.email, django_capture_on_commit_callbacks)
+    unknown_visitor = Client()
+    unknown = request_code(unknown_visitor, "nobody@example.com", django_capture_on_commit_callbacks)
+
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    page = unknown_visitor.get(unknown["Location"]).content.decode()
+    assert "nobody@example.com" in page and 'name="code"' in page
+    # The mailbox learns that it has no account here, and gets no code.
+    [note] = [m for m in mail.outbox if "nobody@example.com" in m.to]
+    assert "Unknown Account" in note.subject and not CODE.search(note.body)
+    response = unknown_visitor.post("/accounts/login/code/confirm/", {"code": code_mailed_to(user.email)})
+    assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
+
+
+def test_an_address_someone_merely_added_to_their_account_gets_no_code_for_it(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    requester = make_user(email="ada@example.com")
+    EmailAddress.objects.create(user=requester, email="sam@example.com", verified=False, primary=False)
+    stranger = Client()
+
+    request_code(stranger, "sam@example.com", django_capture_on_commit_callbacks)
+
+    assert [m.subject for m in mail.outbox if "sam@example.com" in m.to] == ["[Signals Site] Unknown Account"]
+    assert not stranger.get("/profile/").wsgi_request.user.is_authenticated
+    assert not EmailAddress.objects.get(email="sam@example.com").verified
+
+
+def test_a_person_who_signed_up_without_verifying_logs_in_by_code_and_is_verified(
+    client, django_capture_on_commit_callbacks
+):
+    user = User.objects.create_user(email="new@example.com", password="a long test password 42")
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+    client.post("/accounts/login/code/confirm/", {"code": code_mailed_to(user.email)})
+
+    assert client.get("/profile/").wsgi_request.user == user
+    assert EmailAddress.objects.get(email=user.email).verified
+
+
+def test_three_wrong_codes_end_the_attempt(client, user, django_capture_on_commit_callbacks):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+    right_code = code_mailed_to(user.email)
+
+    for _ in range(2):
+        wrong = client.post("/accounts/login/code/confirm/", {"code": "BBBB-BBBB"})
+        assert wrong.status_code == 200 and "Incorrect code." in wrong.content.decode()
+    third = client.post("/accounts/login/code/confirm/", {"code": "BBBB-BBBB"})
+
+    assert (third.status_code, third["Location"]) == (302, "/accounts/login/code/")
+    too_late = client.post("/accounts/login/code/confirm/", {"code": right_code})
+    assert too_late.status_code == 302 and not client.get("/profile/").wsgi_request.user.is_authenticated
+
+
+def test_a_code_expires_after_five_minutes(client, user, django_capture_on_commit_callbacks, monkeypatch):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+    code = code_mailed_to(user.email)
+    sent_at = time.time()
+
+    monkeypatch.setattr(time, "time", lambda: sent_at + 5 * 60 + 1)
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/code/")
+    assert not client.get("/profile/").wsgi_request.user.is_authenticated
+
+
+def test_a_code_still_works_just_before_five_minutes(client, user, django_capture_on_commit_callbacks, monkeypatch):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+    code = code_mailed_to(user.email)
+    sent_at = time.time()
+
+    monkeypatch.setattr(time, "time", lambda: sent_at + 5 * 60 - 5)
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert (response.status_code, response["Location"]) == (302, "/profile/")
+
+
+def test_one_address_is_mailed_at_most_three_codes_a_minute(user, django_capture_on_commit_callbacks):
+    answers = [request_code(Client(), user.email, django_capture_on_commit_callbacks) for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 302, 200]
+    assert TOO_MANY in answers[-1].content.decode()
+    assert len([m for m in mail.outbox if "Sign-In Code" in m.subject]) == 3
+
+
+def test_one_address_is_mailed_at_most_ten_codes_an_hour(user, django_capture_on_commit_callbacks, monkeypatch):
+    start = time.time()
+    answers = []
+    for minute in range(4):  # three a minute, within the per-minute limit
+        monkeypatch.setattr(time, "time", lambda minute=minute: start + 61 * minute)
+        answers += [request_code(Client(), user.email, django_capture_on_commit_callbacks) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [302] * 10 + [200] * 2
+    assert len([m for m in mail.outbox if "Sign-In Code" in m.subject]) == 10
+
+
+def test_one_client_address_asks_for_at_most_twenty_codes_a_minute(django_capture_on_commit_callbacks):
+    # A fresh session each time: a session with a code pending is sent back to the page that asks for it.
+    answers = [request_code(Client(), f"person{n}@example.com", django_capture_on_commit_callbacks) for n in range(21)]
+
+    assert [answer.status_code for answer in answers[:20]] == [302] * 20
+    assert answers[20].status_code == 200 and TOO_MANY in answers[20].content.decode()
+
+
+def test_two_factor_still_applies_after_a_code(client, user, django_capture_on_commit_callbacks):
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "not used here"})
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+
+    response = client.post("/accounts/login/code/confirm/", {"code": code_mailed_to(user.email)})
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/authenticate/")
+    assert not client.get("/profile/").wsgi_request.user.is_authenticated
+
+
+def test_the_log_in_page_offers_a_code(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert 'href="/accounts/login/code/"' in page
