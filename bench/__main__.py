@@ -64,6 +64,7 @@ def main() -> None:
     arguments = parse_arguments()
     ensure_wrk()
     started_at, started = datetime.now(UTC), time.monotonic()
+    load_before = os.getloadavg()[0]
     workspace = Workspace.create()
     try:
         step(f"preparing a fresh database, media and static files in {workspace.root}", started)
@@ -119,6 +120,8 @@ def main() -> None:
             seconds=time.monotonic() - started,
             settings={
                 "cpus": os.cpu_count(),
+                # Other programs' load moves req/s far more than CPU per request: say how busy the machine was.
+                "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                 "gunicorn_workers": workers,
                 "quick": arguments.quick,
                 "rounds": arguments.rounds,
