@@ -14,7 +14,7 @@ from . import breakdown, load, memory, queries, report, signup
 from .pages import PAGES
 from .workspace import EMAIL, PASSWORD, Workspace, prepare_site
 
-# What each option is by default, and with --quick (a noisy run for development, about a minute).
+# What each option is by default, and with --quick (a noisy run for development, a minute and a half).
 FULL = {"rounds": 5, "seconds": 3, "uploads": 3, "signup_rounds": 8, "signups": 8, "requests": 300}
 QUICK = {"rounds": 2, "seconds": 1, "uploads": 1, "signup_rounds": 2, "signups": 4, "requests": 50}
 
