@@ -8,25 +8,10 @@ from pathlib import Path
 
 from testkit.processes import Gunicorn
 
+from .pages import PAGES, Page
+
 REPORT_SCRIPT = Path(__file__).with_name("report.lua")
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str
-    signed_in: bool
-
-    @property
-    def label(self) -> str:
-        return f"{self.path} ({'signed in' if self.signed_in else 'signed out'})"
-
-
-PAGES = (
-    Page("/", signed_in=False),
-    Page("/accounts/login/", signed_in=False),
-    Page("/profile/", signed_in=True),
-    Page("/profile/edit/", signed_in=True),
-)
+CEILING = "ceiling: / (bare Django hello)"
 
 
 @dataclass
@@ -41,9 +26,28 @@ class WrkRun:
     server_cpu_ms_per_request: float = 0.0
 
 
-def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None) -> WrkRun:
+@dataclass(frozen=True)
+class Load:
+    """How wrk drives a server: ``threads`` and ``connections`` as wrk's -t and -c, ``seconds`` per run."""
+
+    threads: int
+    connections: int
+    seconds: int
+
+
+def wrk(url: str, load: Load, *, seconds: int | None = None, cookie: str | None = None) -> WrkRun:
     """One wrk run; ``bad_status`` counts 4xx/5xx answers, ``errors`` socket errors and timeouts."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(REPORT_SCRIPT)]
+    seconds = load.seconds if seconds is None else seconds
+    command = [
+        "wrk",
+        f"-t{load.threads}",
+        f"-c{load.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(REPORT_SCRIPT),
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
@@ -59,13 +63,13 @@ def wrk(url: str, *, seconds: float, connections: int, cookie: str | None = None
     )
 
 
-def drive(server: Gunicorn, path: str, *, seconds: float, connections: int, cookie: str | None = None) -> WrkRun:
+def drive(server: Gunicorn, path: str, load: Load, *, cookie: str | None = None) -> WrkRun:
     """A wrk run against ``server``, with the server's CPU milliseconds per request during it.
 
     CPU time per request barely moves when other programs load the machine, unlike requests per second.
     """
     cpu_before = server.cpu_seconds()
-    run = wrk(server.url + path, seconds=seconds, connections=connections, cookie=cookie)
+    run = wrk(server.url + path, load, cookie=cookie)
     cpu_ms = (server.cpu_seconds() - cpu_before) * 1000
     return replace(run, server_cpu_ms_per_request=cpu_ms / max(run.requests, 1))
 
@@ -86,16 +90,14 @@ class PageResult:
     rounds: list[dict]
 
 
-def warm_up(site: Gunicorn, ceiling: Gunicorn, cookie: str, connections: int) -> None:
+def warm_up(site: Gunicorn, ceiling: Gunicorn, cookie: str, load: Load) -> None:
     """Let every worker import, compile templates and fill its caches before anything is recorded."""
     for page in PAGES:
-        wrk(site.url + page.path, seconds=1, connections=connections, cookie=cookie if page.signed_in else None)
-    wrk(ceiling.url + "/", seconds=1, connections=connections)
+        wrk(site.url + page.path, load, seconds=1, cookie=cookie if page.signed_in else None)
+    wrk(ceiling.url + "/", load, seconds=1)
 
 
-def measure_pages(
-    site: Gunicorn, ceiling: Gunicorn, *, cookie: str, rounds: int, seconds: float, connections: int
-) -> list[PageResult]:
+def measure_pages(site: Gunicorn, ceiling: Gunicorn, *, cookie: str, rounds: int, load: Load) -> list[PageResult]:
     """For each round and page: a site run, then a ceiling run right after it; medians over the rounds.
 
     The ratio is taken per pair (site run / the ceiling run next to it) before the median, so a burst of
@@ -104,17 +106,15 @@ def measure_pages(
     runs: dict[Page, list[tuple[WrkRun, WrkRun]]] = {page: [] for page in PAGES}
     for _ in range(rounds):
         for page in PAGES:
-            site_run = drive(
-                site, page.path, seconds=seconds, connections=connections, cookie=cookie if page.signed_in else None
-            )
-            ceiling_run = drive(ceiling, "/", seconds=seconds, connections=connections)
+            site_run = drive(site, page.path, load, cookie=cookie if page.signed_in else None)
+            ceiling_run = drive(ceiling, "/", load)
             runs[page].append((site_run, ceiling_run))
     results = [summarise(page.label, pairs) for page, pairs in runs.items()]
     failing = [result.page for result in results if result.bad_status]
     if failing:
         raise RuntimeError(f"4xx/5xx answers under load from {', '.join(failing)}: the numbers would be meaningless")
     every_ceiling_run = [(ceiling_run, ceiling_run) for pairs in runs.values() for _, ceiling_run in pairs]
-    results.append(summarise("ceiling: / (bare Django hello)", every_ceiling_run))
+    results.append(summarise(CEILING, every_ceiling_run))
     return results
 
 

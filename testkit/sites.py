@@ -110,6 +110,35 @@ def task_results(database_url: str) -> list[dict]:
     ]
 
 
+def no_transaction_open(database_url: str) -> bool:
+    """True when no other connection to a site's database is inside a transaction, so a writer would not wait.
+
+    PostgreSQL: no other session of the database has a transaction open. SQLite, which cannot list its clients:
+    another connection takes the write lock without waiting, and checkpoints the whole write-ahead log (which
+    a reader holding a snapshot would prevent).
+    """
+    if database_url.startswith(POSTGRES_SCHEMES):
+        [(open_transactions,)] = query(
+            database_url,
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL",
+        )
+        return open_transactions == 0
+    import sqlite3
+
+    connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    try:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # "database is locked": another connection is writing
+            return False
+        connection.execute("ROLLBACK")
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return busy == 0
+    finally:
+        connection.close()
+
+
 def interrupt_database(database_url: str, *, seconds: float) -> None:
     """Take a site's database away for ``seconds``, as a restart or a long lock does.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from testkit.logs import events
 from testkit.people import PASSWORD, unique_email
 from testkit.processes import manage, task_worker
-from testkit.sites import POSTGRES_SCHEMES, interrupt_database, task_results
+from testkit.sites import POSTGRES_SCHEMES, interrupt_database, no_transaction_open, task_results
 from testkit.smtp import SMTPSink
 
 WORKER_OPTIONS = ("--interval", "0.2")
@@ -55,6 +55,26 @@ def test_a_task_whose_worker_was_killed_mid_send_runs_again_on_another_worker(
     assert delivered["id"] == abandoned["id"] and len(delivered["worker_ids"]) == 2  # claimed by both, in turn
     [recovered] = events(second.log_text(), "task_recovered")
     assert recovered["task_id"] == abandoned["id"] and recovered["task_path"] == "accounts.tasks.deliver_email"
+
+
+def test_a_worker_waiting_on_the_mail_server_holds_no_transaction(
+    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+) -> None:
+    # With the database backend a sign-up only writes rows; it must never queue behind a worker that is in the
+    # middle of a slow SMTP conversation (bench/README.md: sign-up with a mail server that answers after 2 s).
+    database_url = worker_env["DATABASE_URL"]
+    first, meanwhile = unique_email("first"), unique_email("meanwhile")
+    create_superuser(worker_env, first)
+    smtp_sink.stall("DATA")
+    with task_worker("worker", worker_env, tmp_path, *WORKER_OPTIONS):
+        smtp_sink.wait_until_stalled()  # the worker has claimed the task and sent the message; no answer yet
+
+        assert no_transaction_open(database_url)
+        create_superuser(worker_env, meanwhile)  # a writer meanwhile commits (SQLite: within its busy timeout)
+
+        smtp_sink.release()
+        smtp_sink.wait_for(first, "Welcome to")
+        smtp_sink.wait_for(meanwhile, "Welcome to")
 
 
 def test_the_worker_rides_out_a_database_outage(
