@@ -48,12 +48,14 @@ def template_dirs() -> list[Path]:
 def renders_for_an_app_not_installed(template: Path, folder: Path) -> bool:
     """allauth keeps each sub-app's templates in its own folder of one package (``allauth/templates/mfa/``).
 
-    Those of a sub-app the site does not install (its views are not routed) can never be rendered.
+    Those of a sub-app the site does not install (its views are not routed) can never be rendered. Only an
+    installed app's own templates folder is looked at this way, never the project's (whatever its checkout is called).
     """
-    package = folder.parent.name
-    sub_app = template.relative_to(folder).parts[0]
-    if importlib.util.find_spec(package) is None:
+    owners = [config.name for config in apps.get_app_configs() if Path(config.path) / "templates" == folder]
+    if not owners:
         return False
+    sub_app = template.relative_to(folder).parts[0]
+    package = owners[0]
     sub_package = importlib.util.find_spec(f"{package}.{sub_app}")
     if sub_package is None or sub_package.submodule_search_locations is None:
         return False
