@@ -7,7 +7,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8000
 
-.PHONY: help install run serve worker test test-sqlite test-postgres test-deps lint format bench
+.PHONY: help install messages run serve worker test test-sqlite test-postgres test-deps lint format bench
 
 help:
 	@echo "make run     serve the site at http://127.0.0.1:$(PORT) (debug, SQLite, console email)"
@@ -26,22 +26,27 @@ $(CURDIR)/.tools/bin/uv:
 install: $(UV)
 	$(UV) sync --locked --quiet
 
-run: install
+# Translations are compiled by the build, never committed; compilemessages needs Debian's gettext.
+messages: install
+	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext >/dev/null; }
+	DJANGO_DEBUG=true $(UV) run python manage.py compilemessages --ignore '.venv' --ignore '.tools' --ignore 'node_modules' --verbosity 0
+
+run: messages
 	DJANGO_DEBUG=true $(UV) run python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(UV) run python manage.py runserver 127.0.0.1:$(PORT)
 
 # Debug off, as in production; plain HTTP unless DJANGO_HTTPS says otherwise, since it listens on loopback.
 serve: export DJANGO_HTTPS ?= false
-serve: install
+serve: messages
 	$(UV) run python manage.py collectstatic --noinput --verbosity 0
 	$(UV) run python manage.py migrate --noinput
 	$(UV) run gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-worker: install
+worker: messages
 	$(UV) run python manage.py db_worker --queue-name '*'
 
 # System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis.
-test-deps: install
+test-deps: messages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
