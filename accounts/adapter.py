@@ -1,6 +1,10 @@
-"""allauth's account adapter: every email allauth sends goes through our task queue, with links from SITE_URL,
-and every address it takes is in its canonical form."""
+"""allauth's adapters. The account adapter: every email allauth sends goes through our task queue, with links from
+SITE_URL; every address it takes is in its canonical form; the client's address never fails a request. The
+usersessions adapter records the sessions a person ends."""
 
+import ipaddress
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -8,16 +12,22 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 
+from . import activity
 from .email_addresses import canonical_email
 from .emails import send_email
-from .models import User
+from .models import SecurityEvent, User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,29 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site_url(super().get_reset_password_from_key_url(key))
 
+    # --- The client's address -------------------------------------------------------------------------
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits, sessions and our activity log use, never a server error.
+
+        allauth takes the address the outermost trusted proxy saw from X-Forwarded-For (DJANGO_TRUSTED_PROXY_COUNT)
+        and raises ImproperlyConfigured when the header has fewer entries than that: anyone reaching the app
+        around a proxy could turn every log-in into a 500. Such a request did not come through the proxies, so
+        the peer it came from (REMOTE_ADDR) is the only address not written by the client.
+        """
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            remote_addr = request.META.get("REMOTE_ADDR", "")
+            logger.warning(
+                "X-Forwarded-For has fewer entries than DJANGO_TRUSTED_PROXY_COUNT: using the peer's address",
+                extra={"event": "forwarded_for_too_short", "trusted_proxy_count": settings.ALLAUTH_TRUSTED_PROXY_COUNT},
+            )
+            try:
+                return str(ipaddress.ip_address(remote_addr))
+            except ValueError:
+                raise PermissionDenied("Unable to determine client IP address") from None
+
     # --- Addresses: one canonical form ---------------------------------------------------------------
 
     def clean_email(self, email: str) -> str:
@@ -101,3 +134,12 @@ class AccountAdapter(DefaultAccountAdapter):
                     user_id=email_address.user_id
                 ).delete()
         return confirmed
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
+        """End the sessions, and record it in the person's activity ("sign out other sessions" sends no signal)."""
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        for user_id in sorted({session.user_id for session in sessions}):
+            activity.record(user_id=user_id, kind=SecurityEvent.Kind.SESSIONS_ENDED, request=self.request)

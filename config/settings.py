@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.ScheduledDeletionMiddleware",  # after authentication: reads the signed-in user
 ]
 
 TEMPLATES = [
@@ -171,11 +172,16 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_RATE_LIMITS = {
-    # Passwords tried on the deletion page, each counted before it is checked (accounts/forms.py).
-    "delete_account_failed": "10/m/ip,5/300s/user",
-}
+# allauth's limits are the site's (README, Security); an action set here replaces allauth's default for it.
+ACCOUNT_RATE_LIMITS: dict[str, str] = {}
 USERSESSIONS_TRACK_ACTIVITY = False
+# "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
+USERSESSIONS_ADAPTER = "accounts.adapter.UserSessionsAdapter"
+
+# Deleting one's account (/accounts/delete/, behind allauth's reauthentication) waits this many days, during
+# which signing in offers only "Keep my account" or "Delete now"; 0 deletes at once, and so does a task backend
+# that cannot wait (immediate).
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=7)
 
 # Two-factor authentication and passkeys (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
 # WebAuthn keys, which may be passkeys to log in with (no email, no password). Passkey *sign-up* stays off: it

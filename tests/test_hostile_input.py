@@ -2,11 +2,13 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +47,7 @@ class FormTarget:
     valid: dict[str, str | None]
     as_user: Callable[[], User | None] = lambda: None
     buttons: dict[str, str] = field(default_factory=dict)
+    reauthenticate: bool = False  # the page opens only after the person confirms their password
 
     @property
     def fields(self) -> list[str]:
@@ -55,6 +58,8 @@ class FormTarget:
         user = self.as_user()
         if user is not None:
             client.force_login(user)
+        if self.reauthenticate:
+            assert client.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
         body = form_body({**self.buttons, **values})
         return client.generic("POST", self.path(client), body, content_type="application/x-www-form-urlencoded")
 
@@ -70,10 +75,18 @@ def forms(make_user) -> dict[str, FormTarget]:
     someone = make_user(email="someone@example.com")
 
     def signed_in() -> User:
-        """The person as stored now; again if the right password on the deletion form removed them."""
+        """The person as stored now; again if "Delete now" on the deletion form removed them."""
         return User.objects.filter(email="person@example.com").first() or make_user(email="person@example.com")
 
     person = signed_in()
+
+    def leaving() -> User:
+        """Someone whose deletion waits out its grace period (again, if the last post kept or deleted it)."""
+        someone_leaving = User.objects.filter(email="leaving@example.com").first() or make_user(
+            email="leaving@example.com"
+        )
+        User.objects.filter(pk=someone_leaving.pk).update(deletion_due_at=timezone.now() + timedelta(days=7))
+        return User.objects.get(pk=someone_leaving.pk)
 
     def reset_form_path(client: Client) -> str:
         # A fresh key each time: a hostile value that is a valid password changes it, and the old key with it.
@@ -124,7 +137,8 @@ def forms(make_user) -> dict[str, FormTarget]:
         "profile edit": FormTarget(
             at("/profile/edit/"), {"first_name": "Ada", "last_name": "Lovelace", "remove_cv": None}, signed_in
         ),
-        "deletion": FormTarget(at("/accounts/delete/"), {"password": None}, signed_in),
+        "deletion": FormTarget(at("/accounts/delete/"), {"action": "now"}, signed_in, reauthenticate=True),
+        "deletion in its grace period": FormTarget(at("/accounts/delete/scheduled/"), {"action": "keep"}, leaving),
         "reauthenticate": FormTarget(at("/accounts/reauthenticate/"), {"password": PASSWORD}, signed_in),
         "admin add user": FormTarget(
             at("/admin/accounts/user/add/"),
@@ -158,6 +172,7 @@ FORM_NAMES = [
     "password change",
     "profile edit",
     "deletion",
+    "deletion in its grace period",
     "reauthenticate",
     "admin add user",
     "admin change user",

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from django.utils.cache import get_max_age
 
 from accounts.middleware import PrivateResponsesMiddleware
+from accounts.services import schedule_account_deletion
 
 SIGNED_IN_PAGES = [
     "/",
@@ -17,6 +18,7 @@ SIGNED_IN_PAGES = [
     "/accounts/sessions/",
     "/accounts/reauthenticate/",
     "/accounts/delete/",
+    "/accounts/activity/",
     "/accounts/export/",
     "/accounts/logout/",
     "/no-such-page/",
@@ -30,16 +32,27 @@ def cache_directives(response) -> set[str]:
 
 
 @pytest.mark.parametrize("url", SIGNED_IN_PAGES)
-def test_every_page_a_signed_in_person_sees_is_private_and_never_stored(client, user_with_cv, url):
+def test_every_page_a_signed_in_person_sees_is_private_and_never_stored(client, user_with_cv, url, reauthenticated):
     user_with_cv.is_staff = user_with_cv.is_superuser = True
     user_with_cv.save()
     client.force_login(user_with_cv)
+    reauthenticated(client)  # the deletion page opens only then
 
     response = client.get(url)
 
     assert response.status_code in {200, 404}, response.status_code
     assert {"private", "no-store"} <= cache_directives(response)
     assert "public" not in cache_directives(response)
+
+
+def test_the_grace_periods_page_is_private_and_never_stored(client, user, deferring_tasks):
+    schedule_account_deletion(user=user)
+    client.force_login(user)
+
+    response = client.get("/accounts/delete/scheduled/")
+
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= cache_directives(response)
 
 
 def test_the_staff_cv_download_is_private_and_never_stored(admin_client, user_with_cv):
