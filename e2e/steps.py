@@ -60,3 +60,28 @@ def log_in(page: Page, site_url: str, email: str, password: str) -> None:
 def log_out(page: Page) -> None:
     navbar(page).get_by_role("button", name="Log out").click()
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+
+
+def confirm_password(page: Page, password: str) -> None:
+    """On allauth's reauthentication page (a sensitive page sent the person there): type the password, confirm."""
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def activity_rows(page: Page) -> list[list[str]]:
+    """The security activity page's table as text: [when, what happened, browser, IP address] per row."""
+    return [
+        [cell.inner_text().strip() for cell in row.get_by_role("cell").all()]
+        for row in page.get_by_role("table").get_by_role("row").all()[1:]
+    ]
+
+
+def upload_cv(page: Page, site_url: str, name: str, content: bytes) -> None:
+    """Upload a CV (an ODT) from the profile's edit page, and see it listed."""
+    page.goto(f"{site_url}/profile/edit/")
+    page.get_by_label("CV", exact=True).set_input_files(
+        files=[{"name": name, "mimeType": "application/vnd.oasis.opendocument.text", "buffer": content}]
+    )
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_role("link", name=name)).to_be_visible()

@@ -24,6 +24,7 @@ EXPECTED_SUBJECTS = [
     "Unknown Account",
     "Password Changed",
     "Email Changed",
+    "New sign-in",
     "account has been deleted",
 ]
 
@@ -79,7 +80,9 @@ def walk_every_flow_that_mails(site: Site, smtp: SMTPSink, host: str) -> None:
     new_email = unique_email("moved")
     assert person.post_form("/accounts/email/", {"action_add": "", "email": new_email}).status == 302
     confirm(person, smtp.wait_for(new_email, "Confirm"))  # the old address is told of the change
-    assert person.post_form("/accounts/delete/", {"password": NEW_PASSWORD}).status == 302
+    visitor().log_in(new_email, NEW_PASSWORD)  # a browser the account has not used before: a warning
+    assert person.post_form("/accounts/reauthenticate/", {"password": NEW_PASSWORD}).status == 302
+    assert person.post_form("/accounts/delete/", {"action": "now"}).status == 302
 
 
 @pytest.mark.parametrize("host_of", [lambda site: f"127.0.0.1:{site.port + 1}", lambda site: f"localhost:{site.port}"])

@@ -4,6 +4,7 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from e2e.steps import confirm_password
 from testkit import cv_files
 from testkit.sites import Site
 
@@ -18,6 +19,7 @@ EXPECTED = {
     "/accounts/sessions/",
     "/accounts/reauthenticate/",
     "/accounts/delete/",
+    "/accounts/activity/",
     "/accounts/export/",
 }
 
@@ -34,13 +36,16 @@ def same_site_links(page: Page, site: Site, path: str) -> list[str]:
 
 
 def test_every_signed_in_page_is_private_and_never_stored(page: Page, site: Site, signed_up) -> None:
-    signed_up()
+    account = signed_up()
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("CV", exact=True).set_input_files(
         files=[{"name": "Private.pdf", "mimeType": "application/pdf", "buffer": cv_files.make_pdf()}]
     )
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Your profile was saved.")).to_be_visible()
+    page.goto(f"{site.url}/accounts/delete/")  # it opens for a few minutes once the person confirms it is them
+    confirm_password(page, account.password)
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
 
     headers: dict[str, str] = {}
     queue = list(SEEDS)
