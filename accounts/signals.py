@@ -75,7 +75,9 @@ def record_failed_sign_in(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """Record a wrong password against the account the typed address belongs to; never the address itself."""
-    activity.record_failed_sign_in(request=request, typed_email=credentials.get("email"))
+    # allauth's forms pass "email"; Django's own authenticate() calls pass the USERNAME_FIELD (the email) as "username".
+    typed_email = credentials.get("email", credentials.get("username"))
+    activity.record_failed_sign_in(request=request, typed_email=typed_email)
 
 
 @receiver(account_signals.login_code_rejected, dispatch_uid="accounts.record_rejected_login_code")

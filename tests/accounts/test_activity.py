@@ -152,6 +152,11 @@ def test_a_wrong_password_for_an_address_with_no_account_is_counted_not_stored(v
     assert "nobody" not in json.dumps(counted.__dict__, default=str)
 
 
+def test_a_wrong_password_given_to_djangos_own_authenticate_is_recorded(client, user):
+    assert not client.login(username=user.email, password="my wrong password 1")
+    assert kinds(user) == ["sign_in_failed"]
+
+
 def test_a_wrong_password_when_confirming_it_is_you_is_recorded_as_such(visitor, user):
     log_in(visitor, user.email)
     visitor.post("/accounts/reauthenticate/", {"password": "my wrong password 1"})

@@ -166,7 +166,7 @@ def test_an_unknown_button_changes_nothing_and_says_so(client, user, confirmed, 
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_csrf_token_is_required(user, password, reauthenticated):
+def test_csrf_token_is_required(user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     response = client.post("/accounts/delete/", {"action": "now"})
