@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -22,7 +23,7 @@ from django.views.generic import FormView, ListView
 from . import activity
 from .cv import CVStorageUnavailable, private_download, storage_unavailable_response
 from .forms import DeleteAccountForm, ScheduledDeletionForm
-from .models import SecurityEvent
+from .models import SecurityEvent, User
 from .requests import AuthenticatedHttpRequest
 from .services import (
     cancel_account_deletion,
@@ -90,7 +91,15 @@ class ScheduledDeletionView(LoginRequiredMixin, FormView):
         if form.cleaned_data["action"] == ScheduledDeletionForm.NOW:
             delete_account(user=self.request.user)
             return deleted_response(self.request)
-        cancel_account_deletion(user=self.request.user, request=self.request)
+        user = self.request.user
+        if (
+            not cancel_account_deletion(user=user, request=self.request)
+            and not User.objects.filter(pk=user.pk).exists()
+        ):
+            # The scheduled deletion ran a moment before: the account and its sessions are gone.
+            self.request.session.flush()
+            messages.success(self.request, DELETED_MESSAGE)
+            return redirect("home")
         messages.success(self.request, "Your account will not be deleted. Welcome back.")
         return redirect("profile")
 
@@ -103,7 +112,7 @@ class ActivityView(LoginRequiredMixin, ListView[SecurityEvent]):
     context_object_name = "events"
     paginate_by = 50
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[SecurityEvent]:
         return activity.recent_events(user=self.request.user)
 
 

@@ -418,6 +418,28 @@ def make_due(user: User) -> None:
     User.objects.filter(pk=user.pk).update(deletion_due_at=timezone.now() - timedelta(seconds=1))
 
 
+def test_keep_my_account_a_moment_too_late_says_the_account_is_gone(client, scheduled, password):
+    """The task deleted the account (its time had come) between the page's check and the cancellation."""
+    log_in(client, scheduled, password)
+    interleaved = []
+
+    def deletion_runs_first(execute, sql, params, many, context):
+        if not interleaved and sql.startswith('UPDATE "accounts_user" SET "deletion_due_at" = NULL'):
+            interleaved.append(sql)
+            make_due(scheduled)
+            delete_account_when_due.call(user_id=scheduled.pk)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(deletion_runs_first):
+        response = client.post(GRACE_PAGE, {"action": "keep"}, follow=True)
+
+    assert interleaved
+    assert response.redirect_chain == [("/", 302)]
+    assert DELETED in response.content.decode()
+    assert not response.context["user"].is_authenticated
+    assert not User.objects.filter(pk=scheduled.pk).exists()
+
+
 def test_the_task_deletes_an_account_whose_time_has_come(
     user_with_cv, media_root, deferring_tasks, django_capture_on_commit_callbacks, queued_emails
 ):
