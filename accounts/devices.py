@@ -5,7 +5,7 @@ allauth's session list cannot tell a new browser (it drops a session's row when 
 browser carries a long-lived, signed, HttpOnly cookie holding a random id. It names no one: the same id serves
 every account used in that browser. An account remembers a keyed digest of (account, id), never the id, so the
 database cannot be used to forge a known browser, nor to tell that two accounts share one. A browser whose
-cookie was cleared, or that no account has seen within a year, is new again: one warning, and it is known after.
+cookie was cleared, or that the account has not seen within a year, is new again: one warning, then known.
 """
 
 import secrets
@@ -23,7 +23,8 @@ from .clients import browser_name, client_ip, describe_place
 from .emails import send_email
 from .models import KnownDevice, User
 
-COOKIE_SALT = "accounts.devices"
+COOKIE_SALT = "accounts.devices.cookie"
+DIGEST_SALT = "accounts.devices.digest"
 COOKIE_AGE = timedelta(days=365)
 # The newest browsers an account remembers; an older one signing in again is new once more (one email).
 DEVICES_PER_ACCOUNT = 20
@@ -68,7 +69,7 @@ def recognise_device(*, request: HttpRequest, response: HttpResponseBase, user: 
 
 
 def _digest(user: User, device_id: str) -> str:
-    return salted_hmac(COOKIE_SALT, f"{user.pk}:{device_id}", algorithm="sha256").hexdigest()
+    return salted_hmac(DIGEST_SALT, f"{user.pk}:{device_id}", algorithm="sha256").hexdigest()
 
 
 def _forget_beyond_limit(user: User) -> None:

@@ -75,8 +75,10 @@ def test_a_sign_in_with_two_factor_is_recorded_once_when_it_completes(visitor, u
     assert log_in(visitor, user.email)["Location"] == "/accounts/2fa/authenticate/"
     assert kinds(user) == []  # the password alone has not signed anyone in
 
-    assert visitor.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}).status_code == 302
+    response = visitor.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert response.status_code == 302
     assert kinds(user) == ["signed_in_two_factor"]
+    assert "device" in response.cookies  # the response of the step that completed the sign-in knows the browser
 
 
 def test_a_wrong_two_factor_code_is_recorded(visitor, user):
