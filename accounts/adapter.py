@@ -1,6 +1,10 @@
-"""allauth's adapters: every email allauth sends goes through our task queue, with links from SITE_URL, every
-address it takes is in its canonical form, and the two-factor secrets it stores are encrypted."""
+"""allauth's adapters. The account adapter: every email allauth sends goes through our task queue, with links from
+SITE_URL; every address it takes is in its canonical form; the client's address never fails a request. The MFA
+adapter encrypts the two-factor secrets it stores. The usersessions adapter records the sessions a person ends."""
 
+import ipaddress
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -9,18 +13,24 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
 
+from . import activity
 from .email_addresses import canonical_email
 from .emails import send_email
 from .encryption import decrypt_secret, encrypt_secret
-from .models import User
+from .models import SecurityEvent, User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,29 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site_url(super().get_reset_password_from_key_url(key))
+
+    # --- The client's address -------------------------------------------------------------------------
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits, sessions and our activity log use, never a server error.
+
+        allauth takes the address the outermost trusted proxy saw from X-Forwarded-For (DJANGO_TRUSTED_PROXY_COUNT)
+        and raises ImproperlyConfigured when the header has fewer entries than that: anyone reaching the app
+        around a proxy could turn every log-in into a 500. Such a request did not come through the proxies, so
+        the peer it came from (REMOTE_ADDR) is the only address not written by the client.
+        """
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            remote_addr = request.META.get("REMOTE_ADDR", "")
+            logger.warning(
+                "X-Forwarded-For has fewer entries than DJANGO_TRUSTED_PROXY_COUNT: using the peer's address",
+                extra={"event": "forwarded_for_too_short", "trusted_proxy_count": settings.ALLAUTH_TRUSTED_PROXY_COUNT},
+            )
+            try:
+                return str(ipaddress.ip_address(remote_addr))
+            except ValueError:
+                raise PermissionDenied("Unable to determine client IP address") from None
 
     # --- Addresses: one canonical form ---------------------------------------------------------------
 
@@ -126,3 +159,12 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return decrypt_secret(encrypted_text)
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
+        """End the sessions, and record it in the person's activity ("sign out other sessions" sends no signal)."""
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        for user_id in sorted({session.user_id for session in sessions}):
+            activity.record(user_id=user_id, kind=SecurityEvent.Kind.SESSIONS_ENDED, request=self.request)

@@ -48,12 +48,12 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
     search_fields = ("email", "first_name", "last_name")
-    readonly_fields = ("cv_download", "cv_size", "cv_uploaded_at", "last_login", "date_joined")
+    readonly_fields = ("cv_download", "cv_size", "cv_uploaded_at", "last_login", "date_joined", "deletion_due_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("first_name", "last_name", "cv", "cv_download", "cv_size", "cv_uploaded_at")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Important dates", {"fields": ("last_login", "date_joined", "deletion_due_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 

@@ -1,6 +1,7 @@
 """Every email the site sends, allauth's included, leaves through ``send_email``: one way out, in the transaction."""
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,3 +75,14 @@ def send_welcome_email(*, email: str, first_name: str = "", language: str | None
 
 def send_account_deleted_email(*, email: str, language: str | None = None) -> None:
     send_email("account_deleted", to=email, context={}, language=language)
+
+
+def send_deletion_scheduled_email(*, email: str, due_at: datetime, language: str | None = None) -> None:
+    """When the account goes, and how to keep it: log in before then and choose "Keep my account"."""
+    context = {"due_at": due_at, "login_url": settings.SITE_URL + reverse("account_login")}
+    send_email("deletion_scheduled", to=email, context=context, language=language)
+
+
+def send_deletion_cancelled_email(*, email: str, language: str | None = None) -> None:
+    context = {"profile_url": settings.SITE_URL + reverse("profile")}
+    send_email("deletion_cancelled", to=email, context=context, language=language)

@@ -1,4 +1,4 @@
-"""Forms owned by accounts: allauth's forms and the admin's with canonical addresses, and the deletion form."""
+"""Forms owned by accounts: allauth's and the admin's with canonical addresses, and the deletion pages' buttons."""
 
 from typing import Any
 
@@ -168,26 +168,21 @@ class EmailAddressForm(forms.ModelForm):
         field_classes = {"email": CanonicalEmailField}
 
 
+# The deletion pages' forms have no field to fill in: their input is the button pressed (``name="action"``).
+CHOOSE_A_BUTTON = {"required": "Choose one of the buttons.", "invalid_choice": "Choose one of the buttons."}
+
+
 class DeleteAccountForm(forms.Form):
-    password = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Your current password, to confirm that it is you.",
+    """The deletion page: "Delete my account" (after the grace period) or "Delete now"."""
+
+    SCHEDULE, NOW = "schedule", "now"
+    action = forms.ChoiceField(
+        choices=[(SCHEDULE, "Delete my account"), (NOW, "Delete now")], error_messages=CHOOSE_A_BUTTON
     )
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.request = request
 
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        user = self.request.user
-        # Count the attempt before checking it, as allauth's log-in does: a check first and a count after would
-        # let every request that arrives while others are still hashing (one per worker) past the limit.
-        # A right password ends the session, so there is nothing to give back when it succeeds.
-        if not ratelimit.consume(self.request, action="delete_account_failed", user=user):
-            raise forms.ValidationError("Too many wrong passwords. Wait a few minutes and try again.", code="rate")
-        if not user.check_password(password):
-            raise forms.ValidationError("That is not your current password.", code="password_incorrect")
-        return password
+class ScheduledDeletionForm(forms.Form):
+    """The grace period's page: "Keep my account" or "Delete now", nothing else."""
+
+    KEEP, NOW = "keep", "now"
+    action = forms.ChoiceField(choices=[(KEEP, "Keep my account"), (NOW, "Delete now")], error_messages=CHOOSE_A_BUTTON)

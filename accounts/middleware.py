@@ -1,9 +1,11 @@
-"""Responses that belong to one visitor are never stored by a shared cache, nor kept by the browser."""
+"""Responses that belong to one visitor are never cached; an account due for deletion sees only the page to keep it."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 
@@ -29,3 +31,27 @@ class PrivateResponsesMiddleware:
         if settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class ScheduledDeletionMiddleware:
+    """Keep a signed-in person whose account is due for deletion on the page offering "Keep my account" and
+    "Delete now": every other page redirects there; logging out, static files and the health check still work.
+
+    It costs no query of its own: without a session cookie nobody is signed in, and with one, every page loads
+    the user anyway (the navigation shows who is signed in), and the mark is a column of that row.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and not self.always_open(request.path):
+            user = request.user
+            if user.is_authenticated and getattr(user, "deletion_due_at", None) is not None:
+                return redirect("account_deletion_scheduled")
+        return self.get_response(request)
+
+    @staticmethod
+    def always_open(path: str) -> bool:
+        open_paths = {reverse("account_deletion_scheduled"), reverse("account_logout"), reverse("healthz")}
+        return path in open_paths or path.startswith(settings.STATIC_URL)

@@ -1,4 +1,5 @@
-"""Background work: every outgoing email, retried only when a later attempt can succeed, and stored-file cleanup."""
+"""Background work: every outgoing email, retried only when a later attempt can succeed, stored-file cleanup, and
+the deletion of an account whose grace period is over."""
 
 import logging
 from datetime import datetime, timedelta
@@ -10,8 +11,9 @@ from django.db import transaction
 from django.db.models import FileField
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task, TaskContext
+from django_tasks.base import Task, TaskContext, TaskResultStatus
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from .cv import discard
 from .delivery import EmailNotSent, EmailRejected, deserialize_email, transmit
@@ -105,3 +107,36 @@ def delete_stored_files(*, field_name: str, names: list[str], user_id: int | Non
     if failed:
         # The task is left failed, visible; sweep_orphaned_files removes the file later.
         raise failed[0]
+
+
+@task()
+def delete_account_when_due(*, user_id: int) -> None:
+    """Delete an account whose grace period is over; nothing for one that was kept, or is due later.
+
+    The account's row is locked first, so this and "Keep my account" (which clears the mark under the same lock)
+    happen one after the other: a kept account is never deleted by a task that was already running.
+    """
+    from .services import delete_account  # services queue their emails through this module: imported when run
+
+    with transaction.atomic():
+        user = User._default_manager.select_for_update().filter(pk=user_id).first()
+        if user is None or user.deletion_due_at is None or user.deletion_due_at > timezone.now():
+            reason = "gone" if user is None else "kept" if user.deletion_due_at is None else "not_due"
+            logger.info(
+                "scheduled deletion not carried out",
+                extra={"event": "account_deletion_skipped", "user_id": user_id, "reason": reason},
+            )
+            return
+        delete_account(user=user)
+
+
+def remove_scheduled_deletions(*, user_id: int) -> int:
+    """Remove the account's scheduled deletion tasks that have not started (database backend; others keep none)."""
+    if not isinstance(delete_account_when_due.get_backend(), DatabaseBackend):
+        return 0
+    removed, _ = DBTaskResult.objects.filter(
+        task_path=delete_account_when_due.module_path,
+        status=TaskResultStatus.READY,
+        args_kwargs__kwargs__user_id=user_id,
+    ).delete()
+    return removed

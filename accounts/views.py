@@ -1,4 +1,6 @@
-"""Account views: deletion, data export and the health check."""
+"""Account views: deletion and its grace period, security activity, data export and the health check."""
+
+from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -6,34 +8,112 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import FormView
+from django.views.generic import FormView, ListView
 
+from . import activity
 from .cv import CVStorageUnavailable, private_download, storage_unavailable_response
-from .forms import DeleteAccountForm
+from .forms import DeleteAccountForm, ScheduledDeletionForm
+from .models import SecurityEvent, User
 from .requests import AuthenticatedHttpRequest
-from .services import delete_account, stream_export_zip
+from .services import (
+    cancel_account_deletion,
+    delete_account,
+    deletion_grace_period,
+    schedule_account_deletion,
+    stream_export_zip,
+)
+
+DELETED_MESSAGE = "Your account has been deleted."
 
 
+def deleted_response(request: HttpRequest) -> HttpResponse:
+    """Signed out, on the home page, told so."""
+    logout(request)
+    messages.success(request, DELETED_MESSAGE)
+    return redirect("home")
+
+
+# Any way the account can confirm it is the person (password, authenticator app, passkey), within the last few
+# minutes; the confirmation's own rate limit applies. The GET is protected too: the page is the decision.
+@method_decorator(reauthentication_required, name="get")
+@method_decorator(reauthentication_required, name="post")
 class DeleteAccountView(LoginRequiredMixin, FormView):
     request: AuthenticatedHttpRequest
     template_name = "accounts/delete.html"
     form_class = DeleteAccountForm
 
-    def get_form_kwargs(self) -> dict:
-        return {**super().get_form_kwargs(), "request": self.request}
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        grace_period = deletion_grace_period()
+        return super().get_context_data(
+            grace_period=grace_period, due_at=timezone.now() + grace_period if grace_period else None, **kwargs
+        )
 
     def form_valid(self, form: DeleteAccountForm) -> HttpResponse:
-        delete_account(user=self.request.user)
+        if form.cleaned_data["action"] == DeleteAccountForm.NOW:
+            delete_account(user=self.request.user)
+            return deleted_response(self.request)
+        due_at = schedule_account_deletion(user=self.request.user, request=self.request)
+        if due_at is None:  # no grace period: deleted at once
+            return deleted_response(self.request)
         logout(self.request)
-        messages.success(self.request, "Your account has been deleted.")
+        messages.success(
+            self.request,
+            f"Your account will be deleted on {format_date(due_at, 'j F Y')}. To keep it, log in before then "
+            "and choose “Keep my account”. We have sent you an email about it.",
+        )
         return redirect("home")
+
+
+class ScheduledDeletionView(LoginRequiredMixin, FormView):
+    """The one page a person whose account is due for deletion can see (accounts.middleware): keep it or delete now."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "accounts/deletion_scheduled.html"
+    form_class = ScheduledDeletionForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if user.is_authenticated and getattr(user, "deletion_due_at", None) is None:
+            return redirect("profile")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: ScheduledDeletionForm) -> HttpResponse:
+        if form.cleaned_data["action"] == ScheduledDeletionForm.NOW:
+            delete_account(user=self.request.user)
+            return deleted_response(self.request)
+        user = self.request.user
+        if (
+            not cancel_account_deletion(user=user, request=self.request)
+            and not User.objects.filter(pk=user.pk).exists()
+        ):
+            # The scheduled deletion ran a moment before: the account and its sessions are gone.
+            self.request.session.flush()
+            messages.success(self.request, DELETED_MESSAGE)
+            return redirect("home")
+        messages.success(self.request, "Your account will not be deleted. Welcome back.")
+        return redirect("profile")
+
+
+class ActivityView(LoginRequiredMixin, ListView[SecurityEvent]):
+    """The person's security activity of the last 90 days, newest first."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "accounts/activity.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[SecurityEvent]:
+        return activity.recent_events(user=self.request.user)
 
 
 @login_required

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.ScheduledDeletionMiddleware",  # after authentication: reads the signed-in user
 ]
 
 TEMPLATES = [
@@ -180,12 +181,18 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
-    # Passwords tried on the deletion page, each counted before it is checked (accounts/forms.py).
-    "delete_account_failed": "10/m/ip,5/300s/user",
+    # allauth's limits are the site's (README, Security); an action set here replaces allauth's default for it.
     # Each request mails a code (or, for an unknown address, a note): at most 10 an hour reach one mailbox.
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
+# "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
+USERSESSIONS_ADAPTER = "accounts.adapter.UserSessionsAdapter"
+
+# Deleting one's account (/accounts/delete/, behind allauth's reauthentication) waits this many days, during
+# which signing in offers only "Keep my account" or "Delete now"; 0 deletes at once, and so does a task backend
+# that cannot wait (immediate).
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=7)
 
 # Sensitive actions ask the person to confirm it is them (password, authenticator code or security key), even
 # right after logging in: a log-in by emailed code proves only the mailbox, and a session left open proves

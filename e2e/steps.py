@@ -151,3 +151,21 @@ def add_security_key(page: Page, *, passkey: bool) -> None:
         page.get_by_label("Passwordless").check()
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_text("Security key added.")).to_be_visible()
+
+
+def activity_rows(page: Page) -> list[list[str]]:
+    """The security activity page's table as text: [when, what happened, browser, IP address] per row."""
+    return [
+        [cell.inner_text().strip() for cell in row.get_by_role("cell").all()]
+        for row in page.get_by_role("table").get_by_role("row").all()[1:]
+    ]
+
+
+def upload_cv(page: Page, site_url: str, name: str, content: bytes) -> None:
+    """Upload a CV (an ODT) from the profile's edit page, and see it listed."""
+    page.goto(f"{site_url}/profile/edit/")
+    page.get_by_label("CV", exact=True).set_input_files(
+        files=[{"name": name, "mimeType": "application/vnd.oasis.opendocument.text", "buffer": content}]
+    )
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_role("link", name=name)).to_be_visible()

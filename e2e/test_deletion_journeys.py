@@ -1,39 +1,83 @@
-"""Leaving the site: export one's data, then delete the account with a wrong and then the right password."""
+"""Leaving the site: export one's data, then delete the account, at once or after a grace period that signing in
+again can end ("Keep my account") or cut short ("Delete now"); and the worker that deletes it when its time comes."""
 
 import io
 import json
+import time
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.steps import confirm_with_password, log_in
+from e2e.steps import confirm_with_password, log_in, navbar, plain_text, sign_up, upload_cv
 from testkit import cv_files
-from testkit.sites import Site
+from testkit.processes import task_worker
+from testkit.sites import Site, serve, task_results
 from testkit.smtp import SMTPSink
+
+DELETED = "Your account has been deleted."
+LOG_IN_FAILED = "The email address and/or password you specified are not correct."
+GRACE_HEADING = "Your account is about to be deleted"
+DELETION_TASK = "accounts.tasks.delete_account_when_due"
+
+
+@pytest.fixture
+def deferring_site(site_env: dict[str, str]) -> Iterator[Site]:
+    """An instance on the same database whose tasks wait in it (the database backend, which can hold a task until
+    its time: the grace period needs one), with the project's db_worker beside it, as an operator runs them."""
+    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "deferring", workers=1) as running:
+        with task_worker("deferring-worker", running.env, running.log.parent, "--interval", "0.2"):
+            yield running
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.1)
+
+
+def cv_file_of(site: Site, content: bytes) -> Path:
+    [path] = [path for path in (site.media_root / "cvs").iterdir() if path.read_bytes() == content]
+    return path
+
+
+def scheduled_deletions(site: Site) -> list[dict]:
+    return [task for task in task_results(site.env["DATABASE_URL"]) if task["task_path"] == DELETION_TASK]
+
+
+def open_the_deletion_page(page: Page, site: Site, password: str) -> None:
+    """From the profile, as a person goes: the link, then the confirmation that it is them."""
+    page.goto(f"{site.url}/profile/")
+    page.get_by_role("link", name="Delete your account").click()
+    confirm_with_password(page, password)
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+
+
+def expect_deleted(page: Page, site: Site, email: str, password: str) -> None:
+    """On the home page, signed out, told so; logging in again fails like any wrong log-in."""
+    expect(page.get_by_text(DELETED)).to_be_visible()
+    assert page.url == f"{site.url}/"
+    expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+    log_in(page, site.url, email, password)
+    expect(page.get_by_text(LOG_IN_FAILED)).to_be_visible()
 
 
 def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
+    """With the immediate task backend (the default) nothing can wait a week: "Delete my account" deletes at once."""
     account = signed_up()
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("First name").fill("Grace")
-    page.get_by_label("CV", exact=True).set_input_files(
-        files=[
-            {
-                "name": "Grace CV.odt",
-                "mimeType": "application/vnd.oasis.opendocument.text",
-                "buffer": cv_files.make_odt(),
-            }
-        ]
-    )
     page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_role("link", name="Grace CV.odt")).to_be_visible()
-    [cv_file] = [
-        path for path in (site.media_root / "cvs").iterdir() if path.stat().st_size == len(cv_files.make_odt())
-    ]
+    upload_cv(page, site.url, "Grace CV.odt", cv_files.make_odt())
+    cv_file = cv_file_of(site, cv_files.make_odt())
 
     # Export: the person confirms it is them (even right after logging in), then gets a ZIP with the profile as
-    # JSON and the CV under its own name.
+    # JSON, the security activity in it, and the CV under its own name.
+    page.goto(f"{site.url}/profile/")
     page.get_by_role("link", name="Export your data").click()
     with page.expect_download() as download_info:
         confirm_with_password(page, account.password)
@@ -45,25 +89,118 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
         assert archive.read("Grace CV.odt") == cv_files.make_odt()
     assert profile["email"] == account.email and profile["first_name"] == "Grace"
     assert profile["email_addresses"] == [{"email": account.email, "verified": True, "primary": True}]
+    assert [event["event"] for event in profile["security_activity"]] == ["signed_in", "email_verified"]
 
-    # A wrong password deletes nothing and says so next to the field.
-    page.goto(f"{site.url}/profile/")
+    # A wrong password at the confirmation opens nothing and says so next to the field.
     page.get_by_role("link", name="Delete your account").click()
-    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
     page.get_by_label("Password").fill("not my password")
-    page.get_by_role("button", name="Delete my account").click()
-    expect(page.get_by_text("That is not your current password.")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Incorrect password.")).to_be_visible()
     assert cv_file.exists()
 
-    # The right password: logged out, on the home page, told so; the CV is gone; an email confirms it.
+    # The right one: the page says what goes, and deletes at once.
     page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Your account is deleted at once.")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete now")).to_have_count(0)
     page.get_by_role("button", name="Delete my account").click()
-    expect(page.get_by_text("Your account has been deleted.")).to_be_visible()
-    assert page.url == f"{site.url}/"
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.get_by_text(DELETED)).to_be_visible()
     assert not cv_file.exists()
     assert "deleted" in smtp.wait_for(account.email, "deleted")["Subject"]
+    expect_deleted(page, site, account.email, account.password)
 
-    # Logging in again fails like any wrong log-in.
+
+def test_delete_now_straight_from_the_deletion_page(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
+    site = deferring_site
+    account = sign_up(page, site.url, smtp)
+    upload_cv(page, site.url, "Now CV.odt", cv_files.make_odt() + b" ")
+    cv_file = cv_file_of(site, cv_files.make_odt() + b" ")
+    open_the_deletion_page(page, site, account.password)
+
+    page.get_by_role("button", name="Delete now").click()
+
+    expect(page.get_by_text(DELETED)).to_be_visible()
+    smtp.wait_for(account.email, "has been deleted")
+    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
+    assert scheduled_deletions(site) == []
+    expect_deleted(page, site, account.email, account.password)
+
+
+def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
+    site = deferring_site
+    account = sign_up(page, site.url, smtp)
+    cv_content = cv_files.make_odt() + b"  "
+    upload_cv(page, site.url, "Grace CV.odt", cv_content)
+    cv_file = cv_file_of(site, cv_content)
+
+    # "Delete my account": signed out, told when, and how to keep it.
+    open_the_deletion_page(page, site, account.password)
+    expect(page.get_by_text("7 days from now")).to_be_visible()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account will be deleted on")).to_be_visible()
+    assert page.url == f"{site.url}/"
+    expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
+    notice = plain_text(smtp.wait_for(account.email, "will be deleted on"))
+    assert 'Log in before then and choose "Keep my account"' in notice
+    assert f"{site.url}/accounts/login/" in notice
+    [task] = scheduled_deletions(site)
+    assert task["status"] == "READY"
+    assert cv_file.exists()
+
+    # Signing in meanwhile offers only "Keep my account" and "Delete now"; every other page leads back there.
     log_in(page, site.url, account.email, account.password)
-    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
+    buttons = page.get_by_role("main").get_by_role("button")
+    expect(buttons).to_have_text(["Keep my account", "Delete now"])
+    for path in ("/profile/", "/accounts/email/", "/accounts/delete/"):
+        page.goto(site.url + path)
+        expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
+
+    # "Keep my account": the profile as it was, the task gone, an email.
+    page.get_by_role("button", name="Keep my account").click()
+    expect(page.get_by_text("Your account will not be deleted.")).to_be_visible()
+    expect(page.get_by_role("link", name="Grace CV.odt")).to_be_visible()
+    smtp.wait_for(account.email, "will not be deleted")
+    assert scheduled_deletions(site) == []
+
+    # Again, and this time "Delete now" from the grace period's page.
+    open_the_deletion_page(page, site, account.password)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account will be deleted on")).to_be_visible()
+    log_in(page, site.url, account.email, account.password)
+    expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
+    page.get_by_role("button", name="Delete now").click()
+
+    expect(page.get_by_text(DELETED)).to_be_visible()
+    smtp.wait_for(account.email, "has been deleted")
+    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
+    assert scheduled_deletions(site) == []
+    expect_deleted(page, site, account.email, account.password)
+
+
+def test_the_worker_deletes_an_account_whose_time_has_come(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
+    site = deferring_site
+    account = sign_up(page, site.url, smtp)
+    cv_content = cv_files.make_odt() + b"   "
+    upload_cv(page, site.url, "Late CV.odt", cv_content)
+    cv_file = cv_file_of(site, cv_content)
+    open_the_deletion_page(page, site, account.password)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account will be deleted on")).to_be_visible()
+
+    # A week passes: the mark and the task's run_after are moved to now, as the clock would.
+    site.manage(
+        "shell",
+        "-c",
+        "from django.utils import timezone; from accounts.models import User; "
+        "from django_tasks_db.models import DBTaskResult; now = timezone.now(); "
+        f"User.objects.filter(email={account.email!r}).update(deletion_due_at=now); "
+        f"DBTaskResult.objects.filter(task_path={DELETION_TASK!r}, status='READY').update(run_after=now)",
+    )
+
+    smtp.wait_for(account.email, "has been deleted", timeout=30)
+    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
+    wait_until(lambda: [task["status"] for task in scheduled_deletions(site)] == ["SUCCESSFUL"], "the task succeeds")
+    log_in(page, site.url, account.email, account.password)
+    expect(page.get_by_text(LOG_IN_FAILED)).to_be_visible()

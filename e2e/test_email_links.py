@@ -32,6 +32,7 @@ EXPECTED_SUBJECTS = [
     "Authenticator App Activated",
     "New Recovery Codes Generated",
     "Authenticator App Deactivated",
+    "New sign-in",
     "account has been deleted",
 ]
 
@@ -100,7 +101,9 @@ def walk_every_flow_that_mails(site: Site, smtp: SMTPSink, host: str) -> None:
     fresh_limits()
     assert visitor().post_form("/accounts/login/code/", {"email": new_email}).status == 302
     assert visitor().post_form("/accounts/login/code/", {"email": unique_email("nobody")}).status == 302
-    assert person.post_form("/accounts/delete/", {"password": NEW_PASSWORD}).status == 302
+    visitor().log_in(new_email, NEW_PASSWORD)  # a browser the account has not used before: a warning
+    assert person.post_form("/accounts/reauthenticate/", {"password": NEW_PASSWORD}).status == 302
+    assert person.post_form("/accounts/delete/", {"action": "now"}).status == 302
 
 
 @pytest.mark.parametrize("host_of", [lambda site: f"127.0.0.1:{site.port + 1}", lambda site: f"localhost:{site.port}"])

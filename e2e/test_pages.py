@@ -14,11 +14,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Response, expect
 
-from e2e.steps import link_in, navbar
+from e2e.steps import confirm_with_password, link_in, log_in, navbar
 from testkit import cv_files
 from testkit.people import PASSWORD, unique_email
 from testkit.processes import PROJECT_DIR
-from testkit.sites import Site
+from testkit.sites import Site, serve
 from testkit.smtp import SMTPSink
 
 VNU_JAR = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -49,8 +49,10 @@ PAGES = [
     "password change",
     "password change with errors",
     "sessions",
+    "security activity",
+    "reauthentication before deletion",
+    "reauthentication with a wrong password",
     "account deletion",
-    "account deletion with a wrong password",
     "log-out",
     "not found (signed in)",
     "password reset done",
@@ -58,6 +60,7 @@ PAGES = [
     "password reset from key with errors",
     "password reset from key done",
     "password reset link already used",
+    "account deletion scheduled",
     "too many requests",
 ]
 
@@ -140,7 +143,7 @@ def in_the_way(path: Path, *, put: Callable[[Path], None]) -> Iterator[None]:
         aside.rename(path)
 
 
-def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> None:
+def walk_through_the_site(scanner: PageScanner, site: Site, deferring_site: Site, smtp: SMTPSink) -> None:
     """Every page, in the order one person meets them: signed out, signing up, signed in, resetting."""
     page, url, email = scanner.page, site.url, unique_email("scan")
 
@@ -203,9 +206,12 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
     page.get_by_label("New Password (again)").fill("another long password 77")
     scanner.submit("password change with errors", page.get_by_role("button", name="Change password").click)
     scanner.visit("sessions", f"{url}/accounts/sessions/")
-    scanner.visit("account deletion", f"{url}/accounts/delete/")
+    scanner.visit("security activity", f"{url}/accounts/activity/")
+    scanner.visit("reauthentication before deletion", f"{url}/accounts/delete/")
     page.get_by_label("Password").fill("not the password")
-    scanner.submit("account deletion with a wrong password", page.get_by_role("button", name="Delete my account").click)
+    scanner.submit("reauthentication with a wrong password", page.get_by_role("button", name="Confirm").click)
+    page.get_by_label("Password").fill(PASSWORD)
+    scanner.submit("account deletion", page.get_by_role("button", name="Confirm").click)
     scanner.visit("log-out", f"{url}/accounts/logout/")
     scanner.visit("not found (signed in)", f"{url}/no-such-page/")
     with scanner.navigation():
@@ -225,6 +231,20 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
     scanner.submit("password reset from key done", page.get_by_role("button", name="Change password").click)
     scanner.visit("password reset link already used", reset_link)
 
+    # The grace period, on an instance whose tasks can wait (the database backend; the same database, and the
+    # browser's cookies hold for every port of the host).
+    deferring = deferring_site.url
+    log_in(page, deferring, email, "a new long password 88")
+    page.goto(f"{deferring}/accounts/delete/")
+    confirm_with_password(page, "a new long password 88")
+    with scanner.navigation():
+        page.get_by_role("button", name="Delete my account").click()
+    log_in(page, deferring, email, "a new long password 88")
+    expect(page.get_by_role("heading", name="Your account is about to be deleted")).to_be_visible()
+    scanner.visit("account deletion scheduled", f"{deferring}/accounts/delete/scheduled/")
+    with scanner.navigation():
+        navbar(page).get_by_role("button", name="Log out").click()
+
     # Five reset requests a minute per address, counted across every worker: one of the next few is refused.
     throttled = unique_email("throttled")
     for _ in range(11):
@@ -238,8 +258,20 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
 
 
 @pytest.fixture(scope="module")
+def deferring_site(site_env: dict[str, str]) -> Iterator[Site]:
+    """The site with the database task backend, on the same database: the grace period needs tasks that wait."""
+    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "pages-deferring", workers=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
 def scanned(
-    browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory, pytestconfig
+    browser: Browser,
+    site: Site,
+    deferring_site: Site,
+    smtp: SMTPSink,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig,
 ) -> PageScanner:
     """Walk through the whole site once, keeping every page it meets; a walk that breaks off keeps the rest."""
     context = browser.new_context()
@@ -248,7 +280,7 @@ def scanned(
     screenshots = Path(pytestconfig.getoption("--output")) / "pages"
     scanner = PageScanner(page, tmp_path_factory.mktemp("pages"), screenshots)
     try:
-        walk_through_the_site(scanner, site, smtp)
+        walk_through_the_site(scanner, site, deferring_site, smtp)
     except Exception:  # reported by test_the_scan_reached_every_page_with_its_expected_status
         scanner.broken_off = traceback.format_exc()
         screenshots.mkdir(parents=True, exist_ok=True)

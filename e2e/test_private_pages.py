@@ -19,6 +19,7 @@ EXPECTED = {
     "/accounts/sessions/",
     "/accounts/reauthenticate/",
     "/accounts/delete/",
+    "/accounts/activity/",
     "/accounts/export/",
     "/accounts/2fa/",
     "/accounts/2fa/totp/activate/",
@@ -48,6 +49,9 @@ def test_every_signed_in_page_is_private_and_never_stored(page: Page, site: Site
     )
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Your profile was saved.")).to_be_visible()
+    page.goto(f"{site.url}/accounts/delete/")  # it opens for a few minutes once the person confirms it is them
+    confirm_with_password(page, account.password)
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
 
     headers: dict[str, str] = {}
     queue = list(SEEDS)

@@ -95,6 +95,39 @@ def clock(monkeypatch) -> Clock:
 
 
 @pytest.fixture
+def password_confirmed() -> Callable:
+    """``password_confirmed(client)``: the signed-in client confirms its password, as allauth's reauthentication
+    asks before deletion (a sign-in alone does not count); for the next few minutes such pages open."""
+
+    def confirm(client, password: str = PASSWORD):
+        response = client.post("/accounts/reauthenticate/", {"password": password})
+        assert response.status_code == 302, response.status_code
+        return client
+
+    return confirm
+
+
+@pytest.fixture
+def deferring_tasks(settings) -> None:
+    """The database task backend, which holds a task until its ``run_after`` (the immediate one cannot wait)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def queued_emails(db) -> Callable[[], list]:
+    """``queued_emails()``: the messages the database task backend holds for delivery, oldest first."""
+    from django_tasks_db.models import DBTaskResult
+
+    from accounts.delivery import deserialize_email
+
+    def read() -> list:
+        rows = DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email").order_by("enqueued_at")
+        return [deserialize_email(row.args_kwargs["kwargs"]["message"]) for row in rows]
+
+    return read
+
+
+@pytest.fixture
 def cv_upload() -> Callable[..., SimpleUploadedFile]:
     """An uploaded file with real content: ``cv_upload("cv.pdf")`` or ``cv_upload("x.pdf", data=...)``."""
     makers = {"pdf": cv_files.make_pdf, "docx": cv_files.make_docx, "odt": cv_files.make_odt}

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -10,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +78,7 @@ def forms(make_user) -> dict[str, FormTarget]:
     someone = make_user(email="someone@example.com")
 
     def signed_in() -> User:
-        """The person as stored now; again if the right password on the deletion form removed them."""
+        """The person as stored now; again if "Delete now" on the deletion form removed them."""
         return User.objects.filter(email="person@example.com").first() or make_user(email="person@example.com")
 
     person = signed_in()
@@ -108,6 +110,14 @@ def forms(make_user) -> dict[str, FormTarget]:
             return path
 
         return load
+
+    def leaving() -> User:
+        """Someone whose deletion waits out its grace period (again, if the last post kept or deleted it)."""
+        someone_leaving = User.objects.filter(email="leaving@example.com").first() or make_user(
+            email="leaving@example.com"
+        )
+        User.objects.filter(pk=someone_leaving.pk).update(deletion_due_at=timezone.now() + timedelta(days=7))
+        return User.objects.get(pk=someone_leaving.pk)
 
     def reset_form_path(client: Client) -> str:
         # A fresh key each time: a hostile value that is a valid password changes it, and the old key with it.
@@ -160,7 +170,8 @@ def forms(make_user) -> dict[str, FormTarget]:
         "profile edit": FormTarget(
             at("/profile/edit/"), {"first_name": "Ada", "last_name": "Lovelace", "remove_cv": None}, signed_in
         ),
-        "deletion": FormTarget(at("/accounts/delete/"), {"password": None}, signed_in),
+        "deletion": FormTarget(at("/accounts/delete/"), {"action": "now"}, signed_in, confirmed=True),
+        "deletion in its grace period": FormTarget(at("/accounts/delete/scheduled/"), {"action": "keep"}, leaving),
         "reauthenticate": FormTarget(at("/accounts/reauthenticate/"), {"password": PASSWORD}, signed_in),
         "reauthenticate with a code": FormTarget(
             at("/accounts/2fa/reauthenticate/"), {"code": None}, lambda: two_factor
@@ -215,6 +226,7 @@ FORM_NAMES = [
     "password change",
     "profile edit",
     "deletion",
+    "deletion in its grace period",
     "reauthenticate",
     "reauthenticate with a code",
     "log-in code request",

@@ -1,19 +1,29 @@
-"""Self-service account deletion: the password gate, what is deleted, sessions, and the admin's bulk delete."""
+"""Self-service account deletion: the reauthentication gate, "Delete now", the grace period ("Delete my account",
+"Keep my account"), the task that carries it out, and the admin's bulk delete."""
 
-import re
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.sessions.models import Session
 from django.core import mail
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from accounts.models import User
+from accounts.models import SecurityEvent, User
+from accounts.services import cancel_account_deletion, schedule_account_deletion
+from accounts.tasks import delete_account_when_due
 from testkit.files import stored_files
 
-WRONG_PASSWORD_MESSAGE = "That is not your current password."
-RATE_LIMIT_MESSAGE = "Too many wrong passwords. Wait a few minutes and try again."
+DELETED = "Your account has been deleted."
+GRACE_PAGE = "/accounts/delete/scheduled/"
+REAUTHENTICATE = "/accounts/reauthenticate/?next=%2Faccounts%2Fdelete%2F"
 
 
 def sessions_of(user_id: int) -> list[Session]:
@@ -27,20 +37,38 @@ def log_in(client: Client, user: User, password: str) -> Client:
     return client
 
 
-def password_error(response) -> str:
-    form = response.context["form"]
-    return " ".join(form.errors.get("password", []))
+def scheduled_deletions() -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.filter(task_path="accounts.tasks.delete_account_when_due"))
+
+
+def events_of(user: User) -> list[str]:
+    return list(SecurityEvent.objects.filter(user=user).order_by("created_at", "pk").values_list("kind", flat=True))
 
 
 @pytest.fixture
-def delete_account(client, django_capture_on_commit_callbacks):
-    """POST the deletion form as the logged-in client, running what is scheduled after commit."""
+def confirmed(client, password_confirmed, password):
+    """``confirmed(user)``: the client is signed in as ``user`` through the log-in form and has just confirmed
+    their password, so the deletion page opens."""
 
-    def post(password: str, *, follow: bool = False):
+    def sign_in(user: User) -> Client:
+        log_in(client, user, password)
+        return password_confirmed(client)
+
+    return sign_in
+
+
+@pytest.fixture
+def press(client, django_capture_on_commit_callbacks):
+    """``press(button, path=...)``: submit a deletion page's button, running what is scheduled after commit."""
+
+    def post(action: str, *, path: str = "/accounts/delete/", follow: bool = False):
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/accounts/delete/", {"password": password}, follow=follow)
+            return client.post(path, {"action": action}, follow=follow)
 
     return post
+
+
+# --- The gate -----------------------------------------------------------------------------------
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client, db):
@@ -49,117 +77,160 @@ def test_anonymous_visitor_is_sent_to_log_in(client, db):
     assert response["Location"] == "/accounts/login/?next=/accounts/delete/"
 
 
-def test_anonymous_post_deletes_nothing(client, user, password):
-    response = client.post("/accounts/delete/", {"password": password})
+def test_anonymous_post_deletes_nothing(client, user):
+    response = client.post("/accounts/delete/", {"action": "now"})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_page_says_what_will_be_deleted_and_asks_for_the_password(client, user_with_cv):
-    client.force_login(user_with_cv)
+def test_a_signed_in_person_confirms_it_is_them_before_the_page_opens(client, user, password):
+    log_in(client, user, password)  # a sign-in alone is not a confirmation
     response = client.get("/accounts/delete/")
+    assert response.status_code == 302
+    assert response["Location"] == REAUTHENTICATE
+
+
+def test_a_post_without_a_recent_confirmation_deletes_nothing(client, user, password, press):
+    log_in(client, user, password)
+    response = press("now")
+    assert response["Location"] == REAUTHENTICATE
+    assert User.objects.filter(pk=user.pk).exists()
+    assert mail.outbox == []
+
+
+def test_a_wrong_password_at_the_confirmation_says_so_and_the_page_stays_closed(client, user, password):
+    log_in(client, user, password)
+    response = client.post(REAUTHENTICATE, {"password": "not my password"})
     assert response.status_code == 200
+    assert "Incorrect password." in response.content.decode()
+    assert client.get("/accounts/delete/")["Location"] == REAUTHENTICATE
+
+
+def test_the_right_password_at_the_confirmation_leads_to_the_page(client, user, password):
+    log_in(client, user, password)
+    response = client.post(REAUTHENTICATE, {"password": password})
+    assert response["Location"] == "/accounts/delete/"
+    assert client.get("/accounts/delete/").status_code == 200
+
+
+def test_a_person_without_a_password_confirms_with_their_authenticator_app(client, user):
+    user.set_unusable_password()
+    user.save()
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    client.force_login(user)
+
+    response = client.get("/accounts/delete/")
+    assert response["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fdelete%2F"
+    code = format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+    response = client.post(response["Location"], {"code": code})
+
+    assert response["Location"] == "/accounts/delete/"
+    assert client.get("/accounts/delete/").status_code == 200
+    assert Authenticator.objects.filter(user=user).exists()
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+def test_page_says_what_will_be_deleted_and_when(client, user_with_cv, confirmed, deferring_tasks):
+    confirmed(user_with_cv)
+    response = client.get("/accounts/delete/")
     page = response.content.decode()
     assert "“My CV.pdf”" in page
     assert "all email addresses on your account" in page
     assert "every session where you are logged in" in page
-    assert re.search(r'<label\s+for="id_password"[^>]*>\s*Password', page)
+    due = timezone.now() + timedelta(days=7)
+    assert f'<time datetime="{due:%Y-%m-%d}' in page
+    assert "7 days from now" in page
+    assert '<button type="submit" name="action" value="schedule"' in page
+    assert '<button type="submit" name="action" value="now"' in page
+    assert ">Delete my account</button>" in page and ">Delete now</button>" in page
 
 
-def test_get_deletes_nothing(client, user_with_cv, media_root):
-    client.force_login(user_with_cv)
-    client.get("/accounts/delete/")
-    assert User.objects.filter(pk=user_with_cv.pk).exists()
-    assert stored_files(media_root) == [user_with_cv.cv.name]
+def test_without_a_grace_period_the_page_offers_deletion_at_once(client, user, confirmed, settings, deferring_tasks):
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 0
+    confirmed(user)
+    page = client.get("/accounts/delete/").content.decode()
+    assert "Your account is deleted at once." in page
+    assert ">Delete now</button>" not in page
+    assert '<button type="submit" name="action" value="now" class="btn btn-danger">Delete my account</button>' in page
 
 
-def test_wrong_password_shows_an_error_next_to_the_field_and_deletes_nothing(
-    client, user_with_cv, media_root, delete_account
-):
-    client.force_login(user_with_cv)
-    response = delete_account("not my password")
+def test_an_unknown_button_changes_nothing_and_says_so(client, user, confirmed, press):
+    confirmed(user)
+    response = press("everything")
     assert response.status_code == 200
-    assert password_error(response) == WRONG_PASSWORD_MESSAGE
-    assert 'id="error_1_id_password"' in response.content.decode()
-    assert User.objects.filter(pk=user_with_cv.pk).exists()
-    assert EmailAddress.objects.filter(user=user_with_cv).exists()
-    assert stored_files(media_root) == [user_with_cv.cv.name]
-    assert mail.outbox == []
-    assert client.get("/profile/").status_code == 200
-
-
-def test_empty_password_deletes_nothing(client, user, delete_account):
-    client.force_login(user)
-    response = delete_account("")
-    assert response.status_code == 200
-    assert password_error(response) == "This field is required."
+    assert "Choose one of the buttons." in response.content.decode()
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_right_password_deletes_the_user_and_their_email_addresses(client, user_with_cv, password, delete_account):
-    client.force_login(user_with_cv)
-    delete_account(password)
+def test_csrf_token_is_required(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/accounts/delete/", {"action": "now"})
+    assert response.status_code == 403
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+# --- "Delete now" ---------------------------------------------------------------------------------
+
+
+def test_delete_now_deletes_the_user_their_addresses_and_activity(client, user_with_cv, confirmed, press):
+    confirmed(user_with_cv)
+    assert SecurityEvent.objects.filter(user=user_with_cv).exists()
+    press("now")
     assert not User.objects.filter(pk=user_with_cv.pk).exists()
     assert not EmailAddress.objects.filter(email=user_with_cv.email).exists()
+    assert not SecurityEvent.objects.filter(user_id=user_with_cv.pk).exists()
 
 
-def test_right_password_deletes_the_cv_file(client, user_with_cv, password, media_root, delete_account):
-    client.force_login(user_with_cv)
-    delete_account(password)
+def test_delete_now_deletes_the_cv_file(client, user_with_cv, confirmed, media_root, press):
+    confirmed(user_with_cv)
+    press("now")
     assert stored_files(media_root) == []
 
 
-def test_right_password_logs_out_and_lands_on_home_with_a_message(client, user, password, delete_account):
-    client.force_login(user)
-    response = delete_account(password, follow=True)
+def test_delete_now_logs_out_and_lands_on_home_with_a_message(client, user, confirmed, press):
+    confirmed(user)
+    response = press("now", follow=True)
     assert response.redirect_chain == [("/", 302)]
-    assert "Your account has been deleted." in response.content.decode()
+    assert DELETED in response.content.decode()
     assert not response.context["user"].is_authenticated
     assert client.get("/profile/")["Location"] == "/accounts/login/?next=/profile/"
 
 
-def test_right_password_sends_a_confirmation_to_the_old_address(client, user, password, delete_account):
-    client.force_login(user)
-    delete_account(password)
+def test_delete_now_sends_a_confirmation_to_the_old_address(client, user, confirmed, press):
+    confirmed(user)
+    mail.outbox.clear()
+    press("now")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [user.email]
     assert message.subject == "Your Signals Site account has been deleted"
-    assert "has been deleted" in message.body
 
 
-def test_other_sessions_of_the_user_stop_working(client, user, password, delete_account):
+def test_after_delete_now_no_session_of_the_user_works(client, user, password, confirmed, press):
     other_device = log_in(Client(), user, password)
-    log_in(client, user, password)
-    assert other_device.get("/profile/").status_code == 200
-
-    delete_account(password)
-
-    response = other_device.get("/profile/")
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/profile/"
-
-
-def test_no_session_of_the_user_remains(client, user, password, delete_account):
-    log_in(Client(), user, password)
-    log_in(client, user, password)
+    confirmed(user)
     assert len(sessions_of(user.pk)) == 2
 
-    delete_account(password)
+    press("now")
 
     assert sessions_of(user.pk) == []
+    assert other_device.get("/profile/")["Location"] == "/accounts/login/?next=/profile/"
 
 
-def test_other_users_are_untouched(client, user_with_cv, make_user, cv_upload, password, media_root, delete_account):
+def test_other_users_are_untouched(client, user_with_cv, make_user, cv_upload, confirmed, media_root, press):
     neighbour = make_user()
     neighbour.cv = cv_upload("neighbour.pdf")
     neighbour.save()
     neighbours_device = Client()
     neighbours_device.force_login(neighbour)
-    client.force_login(user_with_cv)
+    confirmed(user_with_cv)
 
-    delete_account(password)
+    press("now")
 
     assert User.objects.filter(pk=neighbour.pk).exists()
     assert EmailAddress.objects.filter(user=neighbour).exists()
@@ -167,45 +238,246 @@ def test_other_users_are_untouched(client, user_with_cv, make_user, cv_upload, p
     assert neighbours_device.get("/profile/").status_code == 200
 
 
-def test_csrf_token_is_required(user, password):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    response = client.post("/accounts/delete/", {"password": password})
-    assert response.status_code == 403
-    assert User.objects.filter(pk=user.pk).exists()
-
-
-def test_with_csrf_token_the_deletion_goes_through(user, password):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    client.get("/accounts/delete/")
-    token = client.cookies["csrftoken"].value
-    response = client.post("/accounts/delete/", {"password": password, "csrfmiddlewaretoken": token})
-    assert response.status_code == 302
+def test_with_the_immediate_backend_delete_my_account_deletes_at_once(client, user, confirmed, press):
+    """The immediate backend cannot hold a task for a week: no grace period is promised that nothing would end."""
+    confirmed(user)
+    response = press("schedule", follow=True)
+    assert DELETED in response.content.decode()
     assert not User.objects.filter(pk=user.pk).exists()
 
 
-def test_wrong_password_guesses_are_rate_limited(client, user, password, delete_account):
+# --- "Delete my account": the grace period ----------------------------------------------------------
+
+
+def test_delete_my_account_schedules_the_deletion_a_week_later(client, user, confirmed, press, deferring_tasks):
+    confirmed(user)
+    before = timezone.now()
+    press("schedule")
+    user.refresh_from_db()
+    assert before + timedelta(days=7) <= user.deletion_due_at <= timezone.now() + timedelta(days=7)
+    [task] = scheduled_deletions()
+    assert task.status == "READY"
+    assert task.run_after == user.deletion_due_at
+    assert task.args_kwargs["kwargs"] == {"user_id": user.pk}
+    assert events_of(user)[-2:] == ["deletion_scheduled", "signed_out"]
+
+
+def test_delete_my_account_signs_out_everywhere_and_says_when(
+    client, user, password, confirmed, press, deferring_tasks
+):
+    other_device = log_in(Client(), user, password)
+    confirmed(user)
+    response = press("schedule", follow=True)
+    due = User.objects.get(pk=user.pk).deletion_due_at
+    assert response.redirect_chain == [("/", 302)]
+    assert f"Your account will be deleted on {due.day} {due:%B %Y}." in response.content.decode()
+    assert not response.context["user"].is_authenticated
+    assert sessions_of(user.pk) == []
+    assert other_device.get("/profile/")["Location"] == "/accounts/login/?next=/profile/"
+
+
+def test_delete_my_account_emails_when_and_how_to_keep_it(
+    client, user, confirmed, press, deferring_tasks, queued_emails, settings
+):
+    confirmed(user)
+    press("schedule")
+    due = User.objects.get(pk=user.pk).deletion_due_at
+    [message] = [email for email in queued_emails() if "will be deleted" in email.subject]
+    assert message.to == [user.email]
+    assert message.subject == f"Your Signals Site account will be deleted on {due.day} {due:%B %Y}"
+    assert f"{due.day} {due:%B %Y at %H:%M} UTC" in message.body
+    assert 'choose "Keep my account"' in message.body
+    assert f"{settings.SITE_URL}/accounts/login/" in message.body
+
+
+def test_asking_twice_keeps_the_first_date(user, deferring_tasks):
+    first = schedule_account_deletion(user=user)
+    second = schedule_account_deletion(user=User.objects.get(pk=user.pk))
+    assert second == first
+    assert len(scheduled_deletions()) == 1
+
+
+def test_a_grace_period_of_zero_deletes_at_once(client, user, confirmed, press, settings, deferring_tasks):
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 0
+    confirmed(user)
+    press("now")
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert scheduled_deletions() == []
+
+
+def test_a_save_of_a_copy_loaded_before_the_schedule_does_not_undo_it(user, deferring_tasks):
+    stale_copy = User.objects.get(pk=user.pk)
+    due = schedule_account_deletion(user=user)
+    stale_copy.first_name = "Changed"
+    stale_copy.save()
+    assert User.objects.get(pk=user.pk).deletion_due_at == due
+
+
+@pytest.fixture
+def scheduled(user, deferring_tasks) -> User:
+    schedule_account_deletion(user=user)
+    return user
+
+
+def test_signing_in_during_the_grace_period_lands_on_keep_or_delete(client, scheduled, password):
+    log_in(client, scheduled, password)
+    response = client.get("/profile/", follow=True)
+    assert response.redirect_chain == [(GRACE_PAGE, 302)]
+    page = response.content.decode()
+    assert '<button type="submit" name="action" value="keep" class="btn btn-primary">Keep my account</button>' in page
+    assert '<button type="submit" name="action" value="now" class="btn btn-outline-danger">Delete now</button>' in page
+    assert page.count("<button") == 4  # the two, the navigation's toggler and "Log out"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/profile/", "/profile/edit/", "/accounts/email/", "/accounts/password/change/", "/accounts/sessions/",
+     "/accounts/activity/", "/accounts/export/", "/accounts/delete/", "/accounts/login/", "/admin/", "/no-such-page/"],
+)  # fmt: skip
+def test_during_the_grace_period_every_other_page_leads_there(client, scheduled, password, path):
+    log_in(client, scheduled, password)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == GRACE_PAGE
+    assert client.post(path, {"email": "new@example.com"})["Location"] == GRACE_PAGE
+
+
+def test_during_the_grace_period_log_out_and_the_health_check_still_work(client, scheduled, password):
+    log_in(client, scheduled, password)
+    assert client.get("/healthz/").status_code == 200
+    assert client.post("/accounts/logout/")["Location"] == "/"
+    assert client.get("/profile/")["Location"] == "/accounts/login/?next=/profile/"
+
+
+def test_keep_my_account_cancels_the_deletion(client, scheduled, password, press, queued_emails):
+    log_in(client, scheduled, password)
+    response = press("keep", path=GRACE_PAGE, follow=True)
+    assert response.redirect_chain == [("/profile/", 302)]
+    assert "Your account will not be deleted." in response.content.decode()
+    assert User.objects.get(pk=scheduled.pk).deletion_due_at is None
+    assert scheduled_deletions() == []
+    assert events_of(scheduled)[-1] == "deletion_cancelled"
+    assert queued_emails()[-1].subject == "Your Signals Site account will not be deleted"
+    assert client.get("/accounts/email/").status_code == 200
+
+
+def test_delete_now_during_the_grace_period_deletes_at_once(client, scheduled, password, press):
+    log_in(client, scheduled, password)
+    response = press("now", path=GRACE_PAGE, follow=True)
+    assert DELETED in response.content.decode()
+    assert not User.objects.filter(pk=scheduled.pk).exists()
+    assert scheduled_deletions() == []
+
+
+def test_the_grace_page_sends_anyone_not_leaving_to_their_profile(client, user):
     client.force_login(user)
-    for _ in range(5):
-        assert password_error(delete_account("a wrong guess")) == WRONG_PASSWORD_MESSAGE
-
-    response = delete_account("another wrong guess")
-
-    assert password_error(response) == RATE_LIMIT_MESSAGE
+    assert client.get(GRACE_PAGE)["Location"] == "/profile/"
+    client.post(GRACE_PAGE, {"action": "now"})
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_right_password_is_refused_while_rate_limited(client, user, password, delete_account):
+def test_the_grace_page_is_for_signed_in_people_only(client, db):
+    assert client.get(GRACE_PAGE)["Location"] == f"/accounts/login/?next={GRACE_PAGE}"
+
+
+# --- What the grace period's check costs --------------------------------------------------------------
+
+GRACE_MIDDLEWARE = "accounts.middleware.ScheduledDeletionMiddleware"
+
+
+@pytest.mark.parametrize("path", ["/", "/profile/", "/profile/edit/", "/accounts/email/", "/accounts/activity/"])
+def test_ordinary_signed_in_pages_cost_no_extra_query(user, settings, path, django_assert_num_queries):
+    # A client builds its middleware at its first request: one client without the check, one with it.
+    with override_settings(MIDDLEWARE=[name for name in settings.MIDDLEWARE if name != GRACE_MIDDLEWARE]):
+        without_the_check = Client()
+        without_the_check.force_login(user)
+        with CaptureQueriesContext(connection) as baseline:
+            assert without_the_check.get(path).status_code == 200
+    with_the_check = Client()
+    with_the_check.force_login(user)
+    with django_assert_num_queries(len(baseline)):
+        assert with_the_check.get(path).status_code == 200
+    assert GRACE_MIDDLEWARE in settings.MIDDLEWARE
+
+
+def test_anonymous_visitors_cost_no_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/").status_code == 200
+
+
+def test_the_health_check_of_a_signed_in_browser_loads_no_user(client, user, django_assert_num_queries):
     client.force_login(user)
-    for _ in range(5):
-        delete_account("a wrong guess")
+    with django_assert_num_queries(1):  # SELECT 1
+        assert client.get("/healthz/").status_code == 200
 
-    response = delete_account(password)
 
-    assert password_error(response) == RATE_LIMIT_MESSAGE
+# --- The task ------------------------------------------------------------------------------------
+
+
+def make_due(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(deletion_due_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_keep_my_account_a_moment_too_late_says_the_account_is_gone(client, scheduled, password):
+    """The task deleted the account (its time had come) between the page's check and the cancellation."""
+    log_in(client, scheduled, password)
+    interleaved = []
+
+    def deletion_runs_first(execute, sql, params, many, context):
+        if not interleaved and sql.startswith('UPDATE "accounts_user" SET "deletion_due_at" = NULL'):
+            interleaved.append(sql)
+            make_due(scheduled)
+            delete_account_when_due.call(user_id=scheduled.pk)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(deletion_runs_first):
+        response = client.post(GRACE_PAGE, {"action": "keep"}, follow=True)
+
+    assert interleaved
+    assert response.redirect_chain == [("/", 302)]
+    assert DELETED in response.content.decode()
+    assert not response.context["user"].is_authenticated
+    assert not User.objects.filter(pk=scheduled.pk).exists()
+
+
+def test_the_task_deletes_an_account_whose_time_has_come(
+    user_with_cv, media_root, deferring_tasks, django_capture_on_commit_callbacks, queued_emails
+):
+    schedule_account_deletion(user=user_with_cv)
+    make_due(user_with_cv)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account_when_due.call(user_id=user_with_cv.pk)
+    assert not User.objects.filter(pk=user_with_cv.pk).exists()
+    assert queued_emails()[-1].subject == "Your Signals Site account has been deleted"
+    [cleanup] = DBTaskResult.objects.filter(task_path="accounts.tasks.delete_stored_files")
+    assert cleanup.args_kwargs["kwargs"]["names"] == [user_with_cv.cv.name]  # the file goes after the commit
+
+
+def test_the_task_leaves_a_kept_account_alone(user, deferring_tasks):
+    schedule_account_deletion(user=user)
+    make_due(user)
+    cancel_account_deletion(user=User.objects.get(pk=user.pk))
+    delete_account_when_due.call(user_id=user.pk)  # it had started before "Keep my account" removed it
     assert User.objects.filter(pk=user.pk).exists()
-    assert mail.outbox == []
+
+
+def test_the_task_leaves_an_account_due_later_alone(user, deferring_tasks):
+    """Kept, then deletion asked for again: the first task finds a later date and leaves it to the second."""
+    schedule_account_deletion(user=user)
+    delete_account_when_due.call(user_id=user.pk)
+    assert User.objects.get(pk=user.pk).deletion_due_at is not None
+
+
+def test_the_task_for_an_account_already_gone_does_nothing(user, deferring_tasks, caplog):
+    user_id = user.pk
+    user.delete()
+    delete_account_when_due.call(user_id=user_id)
+    assert [
+        record.reason for record in caplog.records if getattr(record, "event", "") == "account_deletion_skipped"
+    ] == ["gone"]
+
+
+# --- The admin ------------------------------------------------------------------------------------
 
 
 def test_admin_bulk_delete_removes_every_users_file(

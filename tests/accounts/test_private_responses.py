@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from django.utils.cache import get_max_age
 
 from accounts.middleware import PrivateResponsesMiddleware
+from accounts.services import schedule_account_deletion
 
 SIGNED_IN_PAGES = [
     "/",
@@ -17,6 +18,7 @@ SIGNED_IN_PAGES = [
     "/accounts/sessions/",
     "/accounts/reauthenticate/",
     "/accounts/delete/",
+    "/accounts/activity/",
     "/accounts/export/",
     "/accounts/logout/",
     "/no-such-page/",
@@ -40,6 +42,16 @@ def test_every_page_a_signed_in_person_sees_is_private_and_never_stored(client, 
     assert response.status_code in {200, 404}, response.status_code
     assert {"private", "no-store"} <= cache_directives(response)
     assert "public" not in cache_directives(response)
+
+
+def test_the_grace_periods_page_is_private_and_never_stored(client, user, deferring_tasks):
+    schedule_account_deletion(user=user)
+    client.force_login(user)
+
+    response = client.get("/accounts/delete/scheduled/")
+
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= cache_directives(response)
 
 
 def test_the_staff_cv_download_is_private_and_never_stored(admin_client, user_with_cv):
