@@ -75,10 +75,15 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
     upload_cv(page, site.url, "Grace CV.odt", cv_files.make_odt())
     cv_file = cv_file_of(site, cv_files.make_odt())
 
-    # Export: the person confirms it is them (even right after logging in), then gets a ZIP with the profile as
-    # JSON, the security activity in it, and the CV under its own name.
+    # Export: the person confirms it is them, even right after logging in. A wrong password opens nothing and says
+    # so next to the field; the right one starts the download: a ZIP with the profile as JSON, the security
+    # activity in it (the wrong password too), and the CV under its own name.
     page.goto(f"{site.url}/profile/")
     page.get_by_role("link", name="Export your data").click()
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Incorrect password.")).to_be_visible()
     with page.expect_download() as download_info:
         confirm_with_password(page, account.password)
     download = download_info.value
@@ -89,19 +94,13 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
         assert archive.read("Grace CV.odt") == cv_files.make_odt()
     assert profile["email"] == account.email and profile["first_name"] == "Grace"
     assert profile["email_addresses"] == [{"email": account.email, "verified": True, "primary": True}]
-    assert [event["event"] for event in profile["security_activity"]] == ["signed_in", "email_verified"]
-
-    # A wrong password at the confirmation opens nothing and says so next to the field.
-    page.get_by_role("link", name="Delete your account").click()
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
-    page.get_by_label("Password").fill("not my password")
-    page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Incorrect password.")).to_be_visible()
+    events = sorted(event["event"] for event in profile["security_activity"])
+    assert events == ["email_verified", "reauthentication_failed", "signed_in"]
     assert cv_file.exists()
 
-    # The right one: the page says what goes, and deletes at once.
-    page.get_by_label("Password").fill(account.password)
-    page.get_by_role("button", name="Confirm").click()
+    # Having just confirmed it is them, the deletion page opens at once: it says what goes, and deletes at once.
+    page.goto(f"{site.url}/profile/")
+    page.get_by_role("link", name="Delete your account").click()
     expect(page.get_by_text("Your account is deleted at once.")).to_be_visible()
     expect(page.get_by_role("button", name="Delete now")).to_have_count(0)
     page.get_by_role("button", name="Delete my account").click()

@@ -236,9 +236,10 @@ def test_the_first_address_verified_at_sign_up_is_recorded_once(visitor, django_
 
 
 def test_an_email_change_records_added_then_verified_and_the_new_primary(
-    visitor, user, django_capture_on_commit_callbacks
+    visitor, user, password_confirmed, django_capture_on_commit_callbacks
 ):
     log_in(visitor, user.email)
+    password_confirmed(visitor)  # changing addresses asks the person to confirm it is them
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post("/accounts/email/", {"action_add": "", "email": "new@example.com"})
     assert kinds(user)[-1] == "email_added"
@@ -247,16 +248,18 @@ def test_an_email_change_records_added_then_verified_and_the_new_primary(
     assert kinds(user)[-3:] == ["email_added", "email_verified", "email_made_primary"]
 
 
-def test_removing_an_address_is_recorded(visitor, user):
+def test_removing_an_address_is_recorded(visitor, user, password_confirmed):
     EmailAddress.objects.create(user=user, email="second@example.com", verified=True, primary=False)
     log_in(visitor, user.email)
+    password_confirmed(visitor)
     assert visitor.post("/accounts/email/", {"action_remove": "", "email": "second@example.com"}).status_code == 302
     assert kinds(user)[-1] == "email_removed"
 
 
-def test_making_another_address_primary_is_recorded(visitor, user):
+def test_making_another_address_primary_is_recorded(visitor, user, password_confirmed):
     EmailAddress.objects.create(user=user, email="second@example.com", verified=True, primary=False)
     log_in(visitor, user.email)
+    password_confirmed(visitor)
     visitor.post("/accounts/email/", {"action_primary": "", "email": "second@example.com"})
     assert kinds(user)[-1] == "email_made_primary"
 
@@ -420,8 +423,9 @@ def test_the_page_is_linked_from_the_profile(client, user):
 # --- Export and pruning ------------------------------------------------------------------------------
 
 
-def test_the_export_includes_the_activity(visitor, user):
+def test_the_export_includes_the_activity(visitor, user, password_confirmed):
     log_in(visitor, user.email)
+    password_confirmed(visitor)  # the export asks the person to confirm it is them
     with zipfile.ZipFile(io.BytesIO(b"".join(visitor.get("/accounts/export/").streaming_content))) as archive:
         profile = json.loads(archive.read("profile.json"))
     [signed_in] = profile["security_activity"]
