@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("profiles.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language at /i18n/setlang/
     path("healthz/", healthz, name="healthz"),
 ]
