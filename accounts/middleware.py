@@ -18,7 +18,9 @@ class PrivateResponsesMiddleware:
     A shared cache must not store those, nor replay their ``Set-Cookie`` to someone else; and a browser
     must not show a signed-in page from its cache after the person has logged out.
 
-    Everything else (the signed-out home page, a 404) stays cacheable. The decision reads cookies only: it
+    Everything else stays cacheable; since every page's footer holds the language switch (a POST form to
+    Django's ``set_language``, so with a CSRF token), that is the signed-out responses without a page:
+    redirects, static files. The decision reads cookies only: it
     never loads the session or the user, so it costs no query. Listed before the session, CSRF and message
     middleware, it sees the cookies they set; after WhiteNoise, so static files keep their long caching.
     """

@@ -75,12 +75,22 @@ def test_the_log_in_response_that_sets_the_session_cookie_is_private(client, use
     assert {"private", "no-store"} <= cache_directives(response)
 
 
-def test_the_signed_out_home_page_stays_cacheable_and_costs_no_query(client, db, django_assert_num_queries):
+def test_the_signed_out_home_page_costs_no_query_and_is_private_for_its_language_forms_token(
+    client, db, django_assert_num_queries
+):
     with django_assert_num_queries(0):
         response = client.get("/")
 
     assert response.status_code == 200
-    assert "Cache-Control" not in response
+    assert "csrfmiddlewaretoken" in response.content.decode()  # the footer's language switch posts to set_language
+    assert {"private", "no-store"} <= cache_directives(response)
+
+
+def test_a_response_that_sets_no_cookie_for_a_signed_out_visitor_stays_cacheable(client, db):
+    response = client.get("/profile/")  # signed out: a redirect to the log-in page, no page and no cookie
+
+    assert response.status_code == 302
+    assert "private" not in cache_directives(response)
 
 
 def test_a_view_that_asked_for_public_caching_is_made_private_for_a_signed_in_person(settings):
