@@ -31,7 +31,7 @@ from django.utils import translation
 CACHE_ALIAS = "pages"
 # Django's {% csrf_token %} renders exactly this; the value is the one thing in the page that is the visitor's.
 CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
-TOKEN_SLOT = "\x00csrf-token\x00"  # cannot occur in rendered HTML: Django escapes nothing into NUL
+VISITOR_SLOT = "\x00csrf-token\x00"  # cannot occur in rendered HTML: Django escapes nothing into NUL
 View = Callable[..., HttpResponseBase]
 
 
@@ -46,13 +46,13 @@ def render_once_for_signed_out_visitors(view: View) -> View:
         cached = caches[CACHE_ALIAS].get(key)
         if cached is not None:
             markup, content_type = cached
-            return HttpResponse(markup.replace(TOKEN_SLOT, get_token(request)), content_type=content_type)
+            return HttpResponse(markup.replace(VISITOR_SLOT, get_token(request)), content_type=content_type)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()  # a TemplateResponse: none of the site's middleware changes one before rendering
         if is_keepable(request, response):
-            markup = response.content.decode(response.charset)
-            caches[CACHE_ALIAS].set(key, (CSRF_INPUT.sub(rf"\g<1>{TOKEN_SLOT}\g<2>", markup), response["Content-Type"]))
+            markup = CSRF_INPUT.sub(rf"\g<1>{VISITOR_SLOT}\g<2>", response.content.decode(response.charset))
+            caches[CACHE_ALIAS].set(key, (markup, response["Content-Type"]))
         return response
 
     return wrapper
