@@ -50,7 +50,7 @@ def render_once_for_signed_out_visitors(view: View) -> View:
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()  # a TemplateResponse: none of the site's middleware changes one before rendering
-        if is_keepable(request, response):
+        if isinstance(response, HttpResponse) and is_keepable(request, response):
             markup = CSRF_INPUT.sub(rf"\g<1>{VISITOR_SLOT}\g<2>", response.content.decode(response.charset))
             caches[CACHE_ALIAS].set(key, (markup, response["Content-Type"]))
         return response
@@ -68,9 +68,9 @@ def is_the_same_for_everyone(request: HttpRequest) -> bool:
     )
 
 
-def is_keepable(request: HttpRequest, response: HttpResponseBase) -> bool:
+def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
     """A complete 200 page that left nothing for this visitor alone: no message queued, no cookie of its own."""
-    if not isinstance(response, HttpResponse) or response.status_code != 200 or response.cookies:
+    if response.status_code != 200 or response.cookies:
         return False
     if getattr(get_messages(request), "_queued_messages", None):
         return False
