@@ -125,6 +125,14 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache"
 # account's failed log-ins. Room for every live counter; expired rows still go first. (`?max_entries=` sets it.)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# Each worker's own copy of the signed-out pages that are the same for every visitor but the CSRF token
+# (accounts/page_cache.py): nothing in it is shared or secret, so a per-process cache is right.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "TIMEOUT": None,  # the markup changes only with a deploy, which restarts the workers
+    "OPTIONS": {"MAX_ENTRIES": 500},  # a path per `next=`: bounded, the oldest culled
+}
 # Sessions sit in the database; a cache goes in front of them only when it is a shared in-memory server.
 # (A database cache in front would cost a second query, and a per-process cache would let a log-out in one
 # worker leave the session alive in another.)

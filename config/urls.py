@@ -1,10 +1,12 @@
 """Root URLs: wiring only."""
 
+from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts.page_cache import render_once_for_signed_out_visitors as same_for_everyone
 from accounts.views import healthz
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
@@ -12,7 +14,12 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "Signals Site administration"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", same_for_everyone(TemplateView.as_view(template_name="home.html")), name="home"),
+    # allauth's entrance pages, rendered once per worker for signed-out visitors (accounts/page_cache.py);
+    # the same paths and names as allauth's own, listed first so that they answer.
+    path("accounts/login/", same_for_everyone(allauth_views.login), name="account_login"),
+    path("accounts/signup/", same_for_everyone(allauth_views.signup), name="account_signup"),
+    path("accounts/password/reset/", same_for_everyone(allauth_views.password_reset), name="account_reset_password"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("profiles.urls")),

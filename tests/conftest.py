@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testkit import cv_files
@@ -29,10 +29,13 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    """Rate-limit counters live in the cache; one test's attempts must not throttle the next."""
-    cache.clear()
+    """Rate-limit counters live in the cache, and pages kept for signed-out visitors in another: one test's
+    attempts must not throttle the next, nor a page rendered under one test's settings be served in the next."""
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -1,0 +1,82 @@
+"""Signed-out pages whose markup is the same for every visitor but the CSRF token, rendered once per worker.
+
+The log-in, sign-up and reset pages are mostly form rendering (allauth's elements, crispy's field templates:
+about 4 ms of CPU each, `bench/README.md`), yet what a signed-out visitor gets from a GET differs from what the
+next one gets only in the masked CSRF token of its forms. So the first such request of a worker renders the page
+as usual; its markup is kept, with every CSRF token cut out, in the process's own ``pages`` cache (a
+``LocMemCache``: nothing shared, no query), keyed by the host, the path with its query string and the active
+language. Later visitors get that markup with a token masked for them (``get_token``, which also makes the CSRF
+middleware set their cookie). Every middleware still runs on every request, so the headers (CSP, caching,
+language) are theirs.
+
+Only what is the same for everyone is kept: a GET or HEAD without a session cookie (nobody signed in) and without
+a flash message to show, answered 200 with a page that added no message and set no cookie of its own. Anything
+else (a POST with its errors, a signed-in person, a redirect) is rendered every time. The cache is emptied by a
+restart, as the templates and translations it holds change only with a deploy; with ``DEBUG`` on it is skipped,
+so template edits show at once.
+"""
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+CACHE_ALIAS = "pages"
+# Django's {% csrf_token %} renders exactly this; the value is the one thing in the page that is the visitor's.
+CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+VISITOR_SLOT = "\x00csrf-token\x00"  # cannot occur in rendered HTML: Django escapes nothing into NUL
+View = Callable[..., HttpResponseBase]
+
+
+def render_once_for_signed_out_visitors(view: View) -> View:
+    """Serve ``view``'s signed-out GET page from this worker's copy, with the visitor's own CSRF token."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_the_same_for_everyone(request):
+            return view(request, *args, **kwargs)
+        key = cache_key(request)
+        cached = caches[CACHE_ALIAS].get(key)
+        if cached is not None:
+            markup, content_type = cached
+            return HttpResponse(markup.replace(VISITOR_SLOT, get_token(request)), content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()  # a TemplateResponse: none of the site's middleware changes one before rendering
+        if isinstance(response, HttpResponse) and is_keepable(request, response):
+            markup = CSRF_INPUT.sub(rf"\g<1>{VISITOR_SLOT}\g<2>", response.content.decode(response.charset))
+            caches[CACHE_ALIAS].set(key, (markup, response["Content-Type"]))
+        return response
+
+    return wrapper
+
+
+def is_the_same_for_everyone(request: HttpRequest) -> bool:
+    """A signed-out GET with no message waiting: what it shows depends on the URL and the language alone."""
+    return (
+        not settings.DEBUG
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES  # the cookie storage's flash messages, shown once
+    )
+
+
+def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    """A complete 200 page that left nothing for this visitor alone: no message queued, no cookie of its own."""
+    if response.status_code != 200 or response.cookies:
+        return False
+    if getattr(get_messages(request), "_queued_messages", None):
+        return False
+    session = getattr(request, "session", None)
+    return session is None or not session.modified
+
+
+def cache_key(request: HttpRequest) -> str:
+    return f"{request.get_host()}|{translation.get_language()}|{request.get_full_path()}"

@@ -1,0 +1,94 @@
+"""Signed-out pages rendered once per worker: each visitor still gets their own working CSRF token."""
+
+import re
+
+import pytest
+from django.test import Client, override_settings
+
+from testkit.people import PASSWORD
+
+ENTRANCE_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+
+
+def csrf_tokens(page: str) -> list[str]:
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+    return settings
+
+
+@pytest.mark.parametrize("path", ENTRANCE_PAGES)
+def test_the_second_visitor_gets_the_first_ones_markup_without_rendering_and_with_their_own_token(
+    db, production, path, django_assert_num_queries
+):
+    first, second = Client(), Client()
+    first_response = first.get(path)
+    with django_assert_num_queries(0):
+        second_response = second.get(path)
+
+    assert first_response.templates and not second_response.templates  # served from the worker's copy
+    first_page, second_page = first_response.content.decode(), second_response.content.decode()
+    first_tokens, second_tokens = csrf_tokens(first_page), csrf_tokens(second_page)
+    assert second_tokens and len(first_tokens) == len(second_tokens)
+    assert not set(first_tokens) & set(second_tokens)
+    assert re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1", first_page) == re.sub(
+        r'(csrfmiddlewaretoken" value=")[^"]+', r"\1", second_page
+    )
+    assert second_response.cookies["csrftoken"].value  # the middleware sets the cookie the token belongs to
+    assert {"private", "no-store"} <= {part.strip() for part in second_response["Cache-Control"].split(",")}
+
+
+def test_a_token_from_the_kept_page_logs_its_visitor_in(db, production, user):
+    Client().get("/accounts/login/")  # the first visitor fills the copy
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get("/accounts/login/")
+    assert not page.templates
+    response = visitor.post(
+        "/accounts/login/",
+        {"login": user.email, "password": PASSWORD, "csrfmiddlewaretoken": csrf_tokens(page.content.decode())[0]},
+    )
+    assert response.status_code == 302
+    assert response.url == "/profile/"
+
+
+def test_each_language_has_its_own_copy(db, production):
+    Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
+    german = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de")
+    assert german.templates  # rendered, not the English copy
+    assert '<html lang="de"' in german.content.decode()
+    again = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de")
+    assert not again.templates and '<html lang="de"' in again.content.decode()
+
+
+def test_the_query_string_is_part_of_the_page(db, production):
+    Client().get("/accounts/login/")
+    with_next = Client().get("/accounts/login/?next=/profile/edit/")
+    assert with_next.templates
+    assert 'value="/profile/edit/"' in with_next.content.decode()
+
+
+def test_a_visitor_with_a_message_waiting_gets_a_fresh_page_that_shows_it(client, db, production, user):
+    Client().get("/")  # the home page is kept without a message
+    client.force_login(user)
+    response = client.post("/accounts/logout/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert response.templates  # the flash message made it a page of its own
+    assert "You have signed out." in response.content.decode()
+
+
+def test_a_signed_in_person_and_a_bound_form_are_never_served_a_copy(client, db, production, user):
+    Client().get("/accounts/login/")
+    wrong = client.post("/accounts/login/", {"login": user.email, "password": "not the password"})
+    assert wrong.templates and "not correct" in wrong.content.decode()
+    client.force_login(user)
+    assert client.get("/accounts/login/").status_code == 302  # allauth sends a signed-in person on
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_every_page_is_rendered_so_template_edits_show_at_once(db):
+    Client().get("/accounts/login/")
+    assert Client().get("/accounts/login/").templates
