@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client, override_settings
 
+from accounts.page_cache import warm_up
 from testkit.people import PASSWORD
 
 ENTRANCE_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
@@ -91,4 +93,25 @@ def test_a_signed_in_person_and_a_bound_form_are_never_served_a_copy(client, db,
 @override_settings(DEBUG=True)
 def test_with_debug_on_every_page_is_rendered_so_template_edits_show_at_once(db):
     Client().get("/accounts/login/")
+    assert Client().get("/accounts/login/").templates
+
+
+def test_warming_up_renders_every_kept_page_in_every_language_without_a_query(
+    db, production, django_assert_num_queries
+):
+    production.SITE_URL = "http://testserver"  # the host the test client sends
+    with django_assert_num_queries(0):  # gunicorn's master shares no database state with its workers
+        warm_up(WSGIHandler())
+
+    for path in ENTRANCE_PAGES:
+        for language in ("en", "de"):
+            response = Client().get(path, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200
+            assert not response.templates, (path, language)  # the copy made by the warm-up
+            assert f'<html lang="{language}"' in response.content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_nothing_is_warmed_up(db):
+    warm_up(WSGIHandler())
     assert Client().get("/accounts/login/").templates
