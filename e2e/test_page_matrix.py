@@ -291,3 +291,17 @@ def test_the_favicon_is_served(page: Page, site: Site) -> None:
             "image/vnd.microsoft.icon",
             "image/png",
         }
+
+
+def test_on_a_phone_the_account_navigation_is_a_menu_that_marks_the_page(page: Page, site: Site, signed_up) -> None:
+    signed_up()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site.url}/accounts/activity/")
+    account = page.get_by_role("navigation", name="Account")
+    expect(account.get_by_role("link", name="Sessions")).to_be_hidden()
+    account.get_by_role("button", name="Account menu").click()
+    expect(account.get_by_role("link", name="Sessions")).to_be_visible()
+    expect(account.locator("[aria-current=page]")).to_have_text("Security activity")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(account.get_by_role("button", name="Account menu")).to_be_hidden()  # beside the page on a desktop
+    expect(account.get_by_role("link", name="Sessions")).to_be_visible()
