@@ -28,7 +28,7 @@ def email_to(address: str, subject_part: str):
 
 def test_signup_asks_for_email_and_password_twice_and_no_username(client):
     page = client.get("/accounts/signup/").content.decode()
-    form = page[page.index("<main") : page.index("</main>")]  # the footer has its own (language, theme)
+    form = page[page.index("<main") : page.index("</main>")]  # the footer's language switch is not the form's
     labels = [
         re.sub(r"<[^>]+>|\*", "", label).strip() for label in re.findall(r"<label[^>]*>(.*?)</label>", form, re.S)
     ]

@@ -327,7 +327,7 @@ def test_signing_in_during_the_grace_period_lands_on_keep_or_delete(client, sche
     assert '<button type="submit" name="action" value="keep" class="btn btn-primary">Keep my account</button>' in page
     assert '<button type="submit" name="action" value="now" class="btn btn-outline-danger">Delete now</button>' in page
     main = page[page.index("<main") : page.index("</main>")]
-    assert main.count("<button") == 2  # the page offers nothing else (the navigation and footer have their own)
+    assert main.count("<button") == 2  # the two and nothing else; the header and footer keep "Log out" and the language
 
 
 @pytest.mark.parametrize(
