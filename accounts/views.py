@@ -1,22 +1,25 @@
-"""Account views: deletion and its grace period, security activity, data export and the health check."""
+"""Account views: deletion and its grace period, security activity, data export, the health check and the 500 page."""
 
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.template import loader
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView
 
@@ -129,6 +132,12 @@ def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return private_download(response)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    """The 500 page, with the site's name and nothing else: whatever failed (the database?) is not asked again."""
+    return HttpResponseServerError(loader.render_to_string("500.html", {"site_name": settings.SITE_NAME}))
 
 
 @never_cache

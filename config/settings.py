@@ -28,7 +28,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Absolute links in emails sent outside a request (the welcome email).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = "Signals Site"
+# The product's name in page titles, the navigation and emails.
+SITE_NAME = env("SITE_NAME", default="Vitae")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site",
             ],
         },
     },

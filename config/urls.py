@@ -2,19 +2,21 @@
 
 from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from accounts.page_cache import render_once_for_signed_out_visitors as same_for_everyone
-from accounts.views import healthz
+from accounts.views import healthz, server_error
+from profiles.views import HomeView
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "Signals Site administration"
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
-    path("", same_for_everyone(TemplateView.as_view(template_name="home.html")), name="home"),
+    path("", same_for_everyone(HomeView.as_view()), name="home"),
     # allauth's entrance pages, rendered once per worker for signed-out visitors (accounts/page_cache.py);
     # the same paths and names as allauth's own, listed first so that they answer.
     path("accounts/login/", same_for_everyone(allauth_views.login), name="account_login"),
@@ -27,3 +29,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language at /i18n/setlang/
     path("healthz/", healthz, name="healthz"),
 ]
+
+handler500 = server_error

@@ -111,7 +111,7 @@ def test_an_operator_created_superuser_gets_exactly_one_welcome_email(site: Site
     )
 
     smtp.wait_for(email, "Welcome to")
-    assert [message["Subject"] for message in smtp.to(email)] == ["Welcome to Signals Site"]
+    assert [message["Subject"] for message in smtp.to(email)] == ["Welcome to Vitae"]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def site(localhost_site: Site) -> Site:
 
 def add_key_from_the_profile(page: Page, site: Site, password: str, *, passkey: bool) -> None:
     open_two_factor_page(page, site.url)
-    page.get_by_role("link", name="Add").click()
+    page.get_by_role("link", name="Add", exact=True).click()
     confirm_with_password(page, password)  # a fresh log-in is not a confirmation
     add_security_key(page, passkey=passkey)
 

@@ -69,6 +69,6 @@ def test_profile_and_cv_from_upload_to_removal(page: Page, site: Site, signed_up
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("Remove my current CV").check()
     page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_text("No CV uploaded")).to_be_visible()
+    expect(page.get_by_text("No CV yet")).to_be_visible()
     assert not docx_file.exists()
     assert set(stored_cvs(site)) - files_before == set()

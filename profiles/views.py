@@ -1,11 +1,14 @@
-"""Profile pages: view, edit, and download your own CV."""
+"""Profile pages: the home page, view, edit, and download your own CV."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
@@ -15,6 +18,17 @@ from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
 
 from .forms import ProfileForm
+
+
+class HomeView(TemplateView):
+    """What the site is for, to a visitor; a signed-in person has nothing to do here and goes to their profile."""
+
+    template_name = "home.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect("profile")
+        return super().get(request, *args, **kwargs)
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):

@@ -417,7 +417,8 @@ def test_the_page_costs_the_same_queries_however_long_the_history(client, user, 
 
 def test_the_page_is_linked_from_the_profile(client, user):
     client.force_login(user)
-    assert '<a href="/accounts/activity/">Security activity</a>' in client.get("/profile/").content.decode()
+    page = client.get("/profile/").content.decode()
+    assert '<a class="nav-link" href="/accounts/activity/">Security activity</a>' in page
 
 
 # --- Export and pruning ------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_alternatives_attachments_and_every_address_arrive_as_rendered(sink):
     message = EmailMultiAlternatives(
         subject="Grüße — your documents",
         body="Plain text, with ümlauts.",
-        from_email="Signals Site <no-reply@example.org>",
+        from_email="Vitae <no-reply@example.org>",
         to=["ada@example.com"],
         cc=["grace@example.com"],
         bcc=["audit@example.org"],

@@ -61,7 +61,7 @@ def test_a_signup_commits_one_task_per_email(client, database_tasks):
     response = client.post("/accounts/signup/", SIGNUP)
     assert response.status_code == 302
     subjects = sorted(task.args_kwargs["kwargs"]["message"]["subject"] for task in queued())
-    assert subjects == ["Welcome to Signals Site", "[Signals Site] Please Confirm Your Email Address"]
+    assert subjects == ["Welcome to Vitae", "[Vitae] Please Confirm Your Email Address"]
 
 
 def test_deleting_an_account_queues_its_goodbye_in_the_deleting_transaction(user, database_tasks):
@@ -116,7 +116,7 @@ def test_an_email_is_rendered_in_the_language_it_is_given(django_capture_on_comm
             render=get_adapter().render_mail,
         )
     [message] = mail.outbox
-    assert message.subject == "[Signals Site] Unbekanntes Konto"
+    assert message.subject == "[Vitae] Unbekanntes Konto"
     assert translation.get_language() == "en"  # the language of everything else is left alone
 
 

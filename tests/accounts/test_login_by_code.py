@@ -72,7 +72,7 @@ def test_an_address_someone_merely_added_to_their_account_gets_no_code_for_it(
 
     request_code(stranger, "sam@example.com", django_capture_on_commit_callbacks)
 
-    assert [m.subject for m in mail.outbox if "sam@example.com" in m.to] == ["[Signals Site] Unknown Account"]
+    assert [m.subject for m in mail.outbox if "sam@example.com" in m.to] == ["[Vitae] Unknown Account"]
     assert not stranger.get("/profile/").wsgi_request.user.is_authenticated
     assert not EmailAddress.objects.get(email="sam@example.com").verified
 

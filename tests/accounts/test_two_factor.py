@@ -155,7 +155,7 @@ def test_security_keys_name_the_site_not_the_host(reauthenticated, user):
     page = client.get("/accounts/2fa/webauthn/add/").content.decode()
 
     data = json.loads(re.search(r'<script id="js_data" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert data["creation_options"]["publicKey"]["rp"] == {"id": "testserver", "name": "Signals Site"}
+    assert data["creation_options"]["publicKey"]["rp"] == {"id": "testserver", "name": "Vitae"}
 
 
 def test_turning_on_the_authenticator_app_is_notified_with_a_link_to_the_settings(two_factor, user, settings):

@@ -77,10 +77,11 @@ def test_profile_shows_the_cv_original_name_size_and_upload_date(client, user_wi
     assert f"{user_with_cv.cv_uploaded_at:%-d %B %Y}" in page
 
 
-def test_profile_says_when_there_is_no_cv(client, user):
+def test_profile_says_when_there_is_no_cv_and_links_to_the_upload(client, user):
     client.force_login(user)
     page = client.get("/profile/").content.decode()
-    assert "No CV uploaded" in page
+    assert "No CV yet" in page
+    assert '<a class="btn btn-sm btn-outline-primary" href="/profile/edit/">Upload your CV</a>' in page
     assert "/profile/cv/" not in page
 
 
@@ -88,8 +89,10 @@ def test_profile_says_when_there_is_no_cv(client, user):
     ("text", "url"),
     [
         ("Edit profile", "/profile/edit/"),
-        ("Change email", "/accounts/email/"),
-        ("Change password", "/accounts/password/change/"),
+        ("Email addresses", "/accounts/email/"),
+        ("Password", "/accounts/password/change/"),
+        ("Sessions", "/accounts/sessions/"),
+        ("Security activity", "/accounts/activity/"),
         ("Two-factor authentication and passkeys", "/accounts/2fa/"),
         ("Export your data", "/accounts/export/"),
         ("Delete your account", "/accounts/delete/"),
@@ -157,7 +160,7 @@ def test_removing_the_cv_deletes_the_file(client, user_with_cv, media_root, djan
     assert not user_with_cv.cv
     assert user_with_cv.cv_original_name == ""
     assert stored_files(media_root) == []
-    assert "No CV uploaded" in client.get("/profile/").content.decode()
+    assert "No CV yet" in client.get("/profile/").content.decode()
 
 
 def test_choosing_a_new_cv_and_removal_together_is_refused(

@@ -1,0 +1,307 @@
+"""Every page at phone and desktop width, light and dark, in English and German: a screenshot of each, axe-core on
+each as it is shown, the W3C Nu checker on each page's HTML (one run for all), and a theme with no flash."""
+
+import re
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+
+from e2e.steps import sign_up
+from e2e.test_pages import BLOCKING_IMPACTS, Scan, describe, validate_html
+from testkit.processes import PROJECT_DIR
+from testkit.sites import Site
+from testkit.smtp import SMTPSink
+
+SCREENSHOTS = PROJECT_DIR / "artefacts" / "screenshots"
+LANGUAGES = ["en", "de"]
+THEMES = ["light", "dark"]
+WIDTHS = {390: 844, 1280: 800}  # a phone and a desktop screen
+
+SIGNED_OUT = {
+    "home": "/",
+    "sign-up": "/accounts/signup/",
+    "log-in": "/accounts/login/",
+    "log-in-by-code": "/accounts/login/code/",
+    "password-reset": "/accounts/password/reset/",
+    "not-found": "/no-such-page/",
+}
+SIGNED_IN = {
+    "confirm-it-is-you": "/accounts/reauthenticate/?next=/profile/",
+    "profile": "/profile/",
+    "profile-edit": "/profile/edit/",
+    "email-addresses": "/accounts/email/",
+    "password-change": "/accounts/password/change/",
+    "two-factor": "/accounts/2fa/",
+    "authenticator-app": "/accounts/2fa/totp/activate/",
+    "security-keys": "/accounts/2fa/webauthn/",
+    "sessions": "/accounts/sessions/",
+    "security-activity": "/accounts/activity/",
+    "account-deletion": "/accounts/delete/",
+    "log-out": "/accounts/logout/",
+}
+PAGES = [*SIGNED_OUT, *SIGNED_IN]
+EXPECTED_STATUS = {"not-found": 404}
+
+
+@dataclass
+class PageResults:
+    """One page in one language: its HTML as served, and what each theme and width showed."""
+
+    html_file: Path
+    status: int
+    title: str
+    violations: dict[str, list[dict]] = field(default_factory=dict)  # by "<theme>-<width>"
+    browser_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Matrix:
+    results: dict[tuple[str, str], PageResults] = field(default_factory=dict)  # by (language, page)
+    screenshots: list[Path] = field(default_factory=list)
+    broken_off: str | None = None
+
+
+class MatrixWalker:
+    def __init__(self, page: Page, html_dir: Path) -> None:
+        self.page = page
+        self.html_dir = html_dir
+        self.axe = Axe()
+        self.matrix = Matrix()
+        self.problems: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.problems.append(message.text))
+        page.on("response", self._check_resource)
+
+    def _check_resource(self, response: Response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.problems.append(f"{response.status} {response.url}")
+
+    def switch_language(self, site: Site, language: str) -> None:
+        """Through the footer's form, as a person does (Django's set_language), whatever the page's language."""
+        self.page.goto(f"{site.url}/")
+        self.page.locator("#footer-language").select_option(language)
+        with self.page.expect_navigation():
+            self.page.locator("footer form button[type=submit]").click()
+        expect(self.page.locator("html")).to_have_attribute("lang", language)
+
+    def visit(self, site: Site, language: str, name: str, path: str) -> None:
+        page = self.page
+        for theme in THEMES:
+            page.emulate_media(color_scheme=theme)  # nothing stored: the page follows the system ("auto")
+            page.set_viewport_size({"width": 1280, "height": WIDTHS[1280]})
+            response = page.goto(f"{site.url}{path}")
+            assert response is not None, f"{name}: no response"
+            expect(page.locator("html")).to_have_attribute("data-bs-theme", theme)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            if (language, name) not in self.matrix.results:
+                html_file = self.html_dir / f"{language}-{name}.html"
+                html_file.write_bytes(response.body())
+                self.matrix.results[language, name] = PageResults(html_file, response.status, page.title())
+            results = self.matrix.results[language, name]
+            if response.status >= 400:  # the page's own error status is reported in the console too: intended
+                self.problems = [problem for problem in self.problems if "Failed to load resource" not in problem]
+            for width, height in WIDTHS.items():
+                page.set_viewport_size({"width": width, "height": height})
+                violations = self.axe.run(page).response["violations"]
+                results.violations[f"{theme}-{width}"] = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+                screenshot = SCREENSHOTS / f"{language}-{theme}-{width}-{name}.png"
+                page.screenshot(path=screenshot, full_page=True)
+                self.matrix.screenshots.append(screenshot)
+            results.browser_errors.extend(self.problems)
+            self.problems = []
+
+
+def walk_the_matrix(walker: MatrixWalker, site: Site, smtp: SMTPSink) -> None:
+    page = walker.page
+    account = sign_up(page, site.url, smtp)
+    for language in LANGUAGES:
+        walker.switch_language(site, language)
+        for name, path in SIGNED_IN.items():
+            walker.visit(site, language, name, path)
+            if name == "confirm-it-is-you":  # the pages after it ask for a recent confirmation
+                page.locator("#id_password").fill(account.password)
+                with page.expect_navigation():
+                    page.locator("main form button[type=submit]").first.click()
+    with page.expect_navigation():
+        page.locator("header form button[type=submit]").click()  # log out
+    for language in LANGUAGES:
+        walker.switch_language(site, language)
+        for name, path in SIGNED_OUT.items():
+            walker.visit(site, language, name, path)
+
+
+@pytest.fixture(scope="module")
+def matrix(browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory) -> Matrix:
+    """Walk every page once per language and theme, at both widths; a walk that breaks off keeps the rest."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    walker = MatrixWalker(page, tmp_path_factory.mktemp("matrix"))
+    try:
+        walk_the_matrix(walker, site, smtp)
+    except Exception:  # reported by test_the_matrix_reached_every_page_in_every_language
+        walker.matrix.broken_off = traceback.format_exc()
+        page.screenshot(path=SCREENSHOTS / "walk-broken-off.png", full_page=True)
+    context.close()
+    return walker.matrix
+
+
+@pytest.fixture(scope="module")
+def html_errors(matrix: Matrix) -> dict[Path, list[str]]:
+    """The Nu checker, once for every page in both languages (the JVM starts once)."""
+    return validate_html(
+        {f"{language}-{name}": Scan(r.html_file, r.status, [], []) for (language, name), r in matrix.results.items()}
+    )
+
+
+def test_the_matrix_reached_every_page_in_every_language(matrix: Matrix) -> None:
+    assert matrix.broken_off is None, f"the walk broke off after {list(matrix.results)[-1:]}:\n{matrix.broken_off}"
+    statuses = {key: results.status for key, results in matrix.results.items()}
+    assert statuses == {(language, name): EXPECTED_STATUS.get(name, 200) for language in LANGUAGES for name in PAGES}
+
+
+def test_every_variant_has_a_screenshot(matrix: Matrix) -> None:
+    expected = {
+        SCREENSHOTS / f"{language}-{theme}-{width}-{name}.png"
+        for language in LANGUAGES
+        for theme in THEMES
+        for width in WIDTHS
+        for name in PAGES
+    }
+    assert set(matrix.screenshots) == expected
+    assert all(path.stat().st_size > 0 for path in expected)
+
+
+def test_every_title_is_the_page_then_the_site_name(matrix: Matrix) -> None:
+    wrong = {key: r.title for key, r in matrix.results.items() if not re.fullmatch(r"[^·]+ · Vitae", r.title)}
+    assert not wrong, wrong
+
+
+def test_no_page_has_a_broken_resource_or_a_csp_violation(matrix: Matrix) -> None:
+    broken = {key: r.browser_errors for key, r in matrix.results.items() if r.browser_errors}
+    assert not broken, "\n".join(f"{key}: {errors}" for key, errors in broken.items())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_serious_accessibility_violation_in_either_theme_or_width(
+    matrix: Matrix, name: str, language: str
+) -> None:
+    results = matrix.results.get((language, name))
+    assert results, f"the walk never reached {name!r} in {language}"
+    assert set(results.violations) == {f"{theme}-{width}" for theme in THEMES for width in WIDTHS}
+    found = {variant: violations for variant, violations in results.violations.items() if violations}
+    assert not found, "\n".join(f"{language} {variant} {name}:\n{describe(v)}" for variant, v in found.items())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_valid_html(matrix: Matrix, html_errors: dict[Path, list[str]], name: str, language: str) -> None:
+    results = matrix.results.get((language, name))
+    assert results, f"the walk never reached {name!r} in {language}"
+    errors = html_errors[results.html_file]
+    assert not errors, f"{language} {name}: {len(errors)} HTML error(s):\n" + "\n".join(errors)
+
+
+# --- The theme: chosen, remembered, and never a flash of the wrong one ------------------------------------------
+
+
+@pytest.fixture
+def dark_system_context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(color_scheme="dark")
+    yield context
+    context.close()
+
+
+def test_a_stored_dark_theme_is_set_before_any_deferred_script_runs(browser: Browser, site: Site) -> None:
+    """The system says light, the person chose dark: the blocking script in <head> alone must make the page dark,
+    before the first paint. The deferred scripts are refused, and the attribute is read as the HTML is parsed."""
+    context = browser.new_context(color_scheme="light")
+    context.add_init_script("window.localStorage.setItem('theme', 'dark');")
+    # Read the attribute as soon as <body> exists, i.e. before anything is painted, while the parser runs.
+    context.add_init_script(
+        """new MutationObserver((changes, observer) => {
+             if (document.body) {
+               window.themeAtFirstBody = document.documentElement.getAttribute('data-bs-theme');
+               observer.disconnect();
+             }
+           }).observe(document, {childList: true, subtree: true});"""
+    )
+    page = context.new_page()
+    page.route(re.compile(r".*/(theme-switch|bootstrap\.bundle\.min)(\.[0-9a-f]+)?\.js$"), lambda route: route.abort())
+    page.goto(f"{site.url}/accounts/login/", wait_until="domcontentloaded")
+    assert page.evaluate("window.themeAtFirstBody") == "dark"
+    assert page.locator("html").get_attribute("data-bs-theme") == "dark"
+    expect(page.locator(".theme-switch")).to_be_hidden()  # its script never ran
+    context.close()
+
+
+def test_the_theme_follows_the_system_until_the_person_chooses(dark_system_context: BrowserContext, site: Site) -> None:
+    page = dark_system_context.new_page()
+    page.goto(f"{site.url}/")
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+    expect(page.get_by_role("radio", name="Auto")).to_be_checked()
+    page.emulate_media(color_scheme="light")
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")  # "auto" follows a change at once
+
+
+def test_the_switch_works_with_the_keyboard_and_is_remembered(dark_system_context: BrowserContext, site: Site) -> None:
+    page = dark_system_context.new_page()
+    page.goto(f"{site.url}/accounts/login/")
+    switch = page.get_by_role("group", name="Theme")
+    expect(switch).to_be_visible()
+    switch.get_by_role("radio", name="Auto").focus()
+    page.keyboard.press("ArrowLeft")  # Auto → Dark
+    page.keyboard.press("ArrowLeft")  # Dark → Light
+    expect(switch.get_by_role("radio", name="Light")).to_be_checked()
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")
+    page.goto(f"{site.url}/accounts/signup/")
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")  # although the system is dark
+    expect(page.get_by_role("radio", name="Light")).to_be_checked()
+    page.get_by_role("radio", name="Auto").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+    assert page.evaluate("window.localStorage.getItem('theme')") is None
+
+
+def test_without_javascript_the_page_stays_light_and_hides_the_switch(browser: Browser, site: Site) -> None:
+    context = browser.new_context(color_scheme="dark", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site.url}/")
+    assert page.locator("html").get_attribute("data-bs-theme") is None  # Bootstrap's light theme
+    expect(page.locator(".theme-switch")).to_be_hidden()
+    context.close()
+
+
+def test_the_favicon_is_served(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/")
+    for link in page.locator("link[rel=icon], link[rel=apple-touch-icon]").all():
+        response = page.request.get(f"{site.url}{link.get_attribute('href')}")
+        assert response.status == 200, link.get_attribute("href")
+        assert response.headers["content-type"] in {
+            "image/svg+xml",
+            "image/x-icon",
+            "image/vnd.microsoft.icon",
+            "image/png",
+        }
+
+
+def test_on_a_phone_the_account_navigation_is_a_menu_that_marks_the_page(page: Page, site: Site, signed_up) -> None:
+    signed_up()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site.url}/accounts/activity/")
+    account = page.get_by_role("navigation", name="Account")
+    expect(account.get_by_role("link", name="Sessions")).to_be_hidden()
+    account.get_by_role("button", name="Account menu").click()
+    expect(account.get_by_role("link", name="Sessions")).to_be_visible()
+    expect(account.locator("[aria-current=page]")).to_have_text("Security activity")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(account.get_by_role("button", name="Account menu")).to_be_hidden()  # beside the page on a desktop
+    expect(account.get_by_role("link", name="Sessions")).to_be_visible()
