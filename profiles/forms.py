@@ -3,12 +3,19 @@
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Layout, Submit
+from crispy_forms.layout import HTML, Field, Layout, Submit
 from django import forms
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
-from accounts.validators import CV_EXTENSIONS, describe_cv_rules, validate_cv_file
+from accounts.validators import (
+    CV_EXTENSIONS,
+    CV_MEDIA_TYPES,
+    EMPTY_FILE,
+    cv_rules_for_browsers,
+    describe_cv_rules,
+    validate_cv_file,
+)
 
 
 class ProfileForm(forms.ModelForm):
@@ -17,7 +24,9 @@ class ProfileForm(forms.ModelForm):
         label="CV",
         required=False,
         validators=[validate_cv_file],
-        widget=forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in CV_EXTENSIONS)}),
+        # The validator's words, not FileField's own: the browser refuses an empty file with them before sending it.
+        error_messages={"empty": EMPTY_FILE},
+        widget=forms.FileInput(attrs={"accept": ",".join([*(f".{ext}" for ext in CV_EXTENSIONS), *CV_MEDIA_TYPES])}),
     )
     remove_cv = forms.BooleanField(label="Remove my current CV", required=False)
 
@@ -33,6 +42,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cv"].help_text = describe_cv_rules()
+        # Read per form, in the request's language and with today's limit: static/js/cv-upload.js refuses with these.
+        self.fields["cv"].widget.attrs.update(cv_rules_for_browsers())
         if not self.instance.cv:
             del self.fields["remove_cv"]
         self.helper = FormHelper()
@@ -45,7 +56,7 @@ class ProfileForm(forms.ModelForm):
                 '{% if form.instance.cv %}<p class="mb-2">Current CV: <a href="{% url "profile_cv" %}">'
                 "{{ form.instance.cv_original_name }}</a></p>{% endif %}"
             ),
-            "cv",
+            Field("cv", template="profiles/cv_field.html"),
             *(["remove_cv"] if "remove_cv" in self.fields else []),
             Submit("save", "Save profile"),
         )
