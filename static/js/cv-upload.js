@@ -159,6 +159,7 @@
       }
     }
 
+    // Checks the chosen file at once; a refused file stays chosen (its name beside its refusal) but is never sent.
     function choose (file) {
       clearMessages()
       if (!file) {
@@ -167,7 +168,6 @@
       }
       checking = refusalOf(file, rules).then(function (message) {
         if (message) {
-          input.value = '' // refused here, so it is never sent
           refuse(message)
         } else {
           status.textContent = fill(texts.cvTextChosen, { name: file.name })
@@ -254,6 +254,9 @@
       const submitter = event.submitter
       checking.then(function (message) {
         if (message) {
+          // As the server would: the form is not sent while its file is refused. Said again, where the person is.
+          refusal.textContent = ''
+          window.setTimeout(function () { refuse(message) }, 100)
           input.focus()
         } else if (input.files.length) {
           upload(submitter)
