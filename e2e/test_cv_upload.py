@@ -156,8 +156,10 @@ def test_a_refused_file_is_never_sent_and_is_refused_in_the_servers_words(
     requests_sent: list[str] = []  # a late favicon aside: anything sent, and anything to the profile pages
     page.on(
         "request",
-        lambda request: (request.method != "GET" or "/profile/" in request.url)
-        and requests_sent.append(f"{request.method} {request.url}"),
+        lambda request: (
+            (request.method != "GET" or "/profile/" in request.url)
+            and requests_sent.append(f"{request.method} {request.url}")
+        ),
     )
     posts_before, stored_before = posts_to_the_edit_page(site), stored_files(site.media_root)
 

@@ -3,8 +3,9 @@
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Field, Layout, Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
@@ -21,14 +22,14 @@ from accounts.validators import (
 class ProfileForm(forms.ModelForm):
     # Not a model field of this form: the form never puts an upload on the user; accounts.cv stores it on save.
     cv = forms.FileField(
-        label="CV",
+        label=gettext_lazy("CV"),
         required=False,
         validators=[validate_cv_file],
         # The validator's words, not FileField's own: the browser refuses an empty file with them before sending it.
         error_messages={"empty": EMPTY_FILE},
         widget=forms.FileInput(attrs={"accept": ",".join([*(f".{ext}" for ext in CV_EXTENSIONS), *CV_MEDIA_TYPES])}),
     )
-    remove_cv = forms.BooleanField(label="Remove my current CV", required=False)
+    remove_cv = forms.BooleanField(label=gettext_lazy("Remove my current CV"), required=False)
 
     class Meta:
         model = User
@@ -52,10 +53,6 @@ class ProfileForm(forms.ModelForm):
         self.helper.layout = Layout(
             "first_name",
             "last_name",
-            HTML(
-                '{% if form.instance.cv %}<p class="mb-2">Current CV: <a href="{% url "profile_cv" %}">'
-                "{{ form.instance.cv_original_name }}</a></p>{% endif %}"
-            ),
             Field("cv", template="profiles/cv_field.html"),
             *(["remove_cv"] if "remove_cv" in self.fields else []),
             Submit("save", "Save profile"),
@@ -64,7 +61,7 @@ class ProfileForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         if self.cleaned_data.get("remove_cv") and self.files.get("cv"):
-            raise forms.ValidationError("Choose a new CV or remove the current one, not both.")
+            raise forms.ValidationError(gettext("Choose a new CV or remove the current one, not both."))
         return self.cleaned_data
 
     def save(self, commit: bool = True) -> User:

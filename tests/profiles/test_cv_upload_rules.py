@@ -15,7 +15,7 @@ LIMIT = 2048
 
 
 class ElementAttributes(HTMLParser):
-    """The attributes of every element of a page that has an id, or a ``data-cv-upload`` marker, by id."""
+    """The attributes of every element of a page that has an id, by id."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,7 +45,8 @@ def edit_page(client: Client, **headers: str) -> str:
 
 
 def server_refusal(client: Client, name: str, data: bytes, **headers: str) -> str:
-    response = client.post("/profile/edit/", {"first_name": "", "last_name": "", "cv": SimpleUploadedFile(name, data)}, headers=headers)
+    fields = {"first_name": "", "last_name": "", "cv": SimpleUploadedFile(name, data)}
+    response = client.post("/profile/edit/", fields, headers=headers)
     assert response.status_code == 200
     return field_error(response.content.decode(), "cv")
 
