@@ -185,16 +185,23 @@ def choose_cv(page: Page, name: str, content: bytes, mime_type: str = "applicati
 
 
 def drop_cv(page: Page, name: str, content: bytes, mime_type: str = "application/pdf") -> None:
-    """Drag a file from the desktop onto the CV field's drop zone and let go, as Chromium delivers it: drag events
-    whose DataTransfer holds the file."""
+    """Drag a file from the desktop onto the CV field's drop zone and let go."""
+    drop_files(page, [(name, content, mime_type)])
+
+
+def drop_files(page: Page, files: list[tuple[str, bytes, str]]) -> None:
+    """Drag files (name, content, type) onto the CV field's drop zone and let go, as Chromium delivers them: drag
+    events whose DataTransfer holds the files."""
     transfer = page.evaluate_handle(
-        """([name, type, encoded]) => {
-            const bytes = Uint8Array.from(atob(encoded), (character) => character.charCodeAt(0))
+        """(files) => {
             const transfer = new DataTransfer()
-            transfer.items.add(new File([bytes], name, { type }))
+            for (const [name, type, encoded] of files) {
+                const bytes = Uint8Array.from(atob(encoded), (character) => character.charCodeAt(0))
+                transfer.items.add(new File([bytes], name, { type }))
+            }
             return transfer
         }""",
-        [name, mime_type, base64.b64encode(content).decode("ascii")],
+        [[name, mime_type, base64.b64encode(content).decode("ascii")] for name, content, mime_type in files],
     )
     target = page.get_by_text(DROP_HINT)
     for event in ("dragenter", "dragover", "drop"):

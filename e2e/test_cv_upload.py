@@ -10,11 +10,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.steps import (
+    DROP_HINT,
     Account,
     choose_cv,
     cv_refusal,
     cv_upload_status,
     drop_cv,
+    drop_files,
     log_in,
     record_upload_progress,
     throttle_uploads,
@@ -76,8 +78,12 @@ def test_a_dropped_pdf_is_uploaded_and_downloads_byte_for_byte(page: Page, site:
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     page.goto(f"{site.url}/profile/edit/")
+    expect(page.get_by_text(DROP_HINT)).to_be_visible()
 
+    drop_files(page, [("One.pdf", cv_files.make_pdf(), "application/pdf"), ("Two.odt", cv_files.make_odt(), "")])
+    expect(cv_refusal(page)).to_have_text("Drop one file only.")
     drop_cv(page, "Dropped CV.pdf", cv_files.make_pdf())
+    expect(cv_refusal(page)).to_be_hidden()
     expect(cv_upload_status(page)).to_have_text("Chosen: Dropped CV.pdf")
     save(page)
 
@@ -85,6 +91,10 @@ def test_a_dropped_pdf_is_uploaded_and_downloads_byte_for_byte(page: Page, site:
     expect(page.get_by_role("link", name="Dropped CV.pdf")).to_be_visible()
     assert page.url == f"{site.url}/profile/"  # where the server's redirect leads, as the plain form goes
     expect(page).to_have_title(re.compile(r"^Your profile "))
+    # Back goes to the edit page, loaded afresh, as after the plain form's redirect.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Edit your profile")).to_be_visible()
+    expect(page.get_by_text("Current CV: Dropped CV.pdf")).to_be_visible()
     assert download_cv(page, site, "Dropped CV.pdf") == ("Dropped CV.pdf", cv_files.make_pdf())
     assert csp_violations == [] and console_errors == []
 

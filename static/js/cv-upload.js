@@ -53,6 +53,10 @@
     })
   }
 
+  function carriesFiles (event) {
+    return Boolean(event.dataTransfer) && Array.prototype.indexOf.call(event.dataTransfer.types, 'Files') >= 0
+  }
+
   function formDataOf (form, submitter) {
     try {
       return new FormData(form, submitter)
@@ -270,10 +274,6 @@
       }
     })
 
-    function carriesFiles (event) {
-      return Array.prototype.indexOf.call(event.dataTransfer.types, 'Files') >= 0
-    }
-
     function highlight (on) {
       zone.classList.toggle('border-primary', on)
       zone.classList.toggle('bg-primary-subtle', on)
@@ -312,6 +312,17 @@
   function enhanceAll (root) {
     root.querySelectorAll('[data-cv-upload]').forEach(enhance)
   }
+
+  // A file dropped just beside the drop zone would make the browser open it in place of the page, and the form with
+  // its typed names would be gone: on a page with a CV field, the rest of the page refuses drops instead.
+  function refuseStrayDrops (event) {
+    if (carriesFiles(event) && document.querySelector('[data-cv-enhanced]') && !event.defaultPrevented) {
+      event.preventDefault()
+      event.dataTransfer.dropEffect = 'none'
+    }
+  }
+  document.addEventListener('dragover', refuseStrayDrops)
+  document.addEventListener('drop', refuseStrayDrops)
 
   enhanceAll(document)
 })()
