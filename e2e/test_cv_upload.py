@@ -153,6 +153,7 @@ REFUSED_BEFORE_SENDING = {
     "too large": ("Huge CV.pdf", sizeable_pdf(LIMIT + 1), "application/pdf"),
     "wrong type": ("cv.exe", cv_files.EXE_BYTES, "application/x-msdownload"),
     "not a PDF inside": ("totally-a-cv.pdf", cv_files.EXE_BYTES, "application/pdf"),
+    "empty, of the wrong type": ("empty.exe", b"", "application/x-msdownload"),
 }
 
 

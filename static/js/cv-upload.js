@@ -30,15 +30,15 @@
     })
   }
 
-  // The server's refusal of this file, in its order (extension, empty, size, content), or null: the browser can
-  // read a PDF's signature cheaply; a DOCX's or ODT's inner structure is left to the server.
+  // The server's refusal of this file, in the form's order (empty, then the validator's: extension, size, content),
+  // or null. The browser reads a PDF's signature cheaply; a DOCX's or ODT's inner structure is left to the server.
   function refusalOf (file, rules) {
+    if (file.size === 0) {
+      return Promise.resolve(rules.cvEmpty)
+    }
     const extension = extensionOf(file.name)
     if (rules.cvExtensions.split(' ').indexOf(extension) < 0) {
       return Promise.resolve(fill(rules.cvWrongExtension, { extension: extension ? '.' + extension : rules.cvNoExtension }))
-    }
-    if (file.size === 0) {
-      return Promise.resolve(rules.cvEmpty)
     }
     if (file.size > Number(rules.cvMaxBytes)) {
       return Promise.resolve(rules.cvTooLarge)
