@@ -268,6 +268,14 @@
       })
     })
 
+    // Leaving the page would break the upload off: the browser asks first, as it does for a form being sent.
+    window.addEventListener('beforeunload', function (event) {
+      if (request) {
+        event.preventDefault()
+        event.returnValue = ''
+      }
+    })
+
     cancel.addEventListener('click', function () {
       if (request) {
         request.abort()
