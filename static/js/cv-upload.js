@@ -237,6 +237,7 @@
       })
       showProgress(0)
       setBusy(true)
+      clearMessages() // a failed attempt's message, say
       status.textContent = fill(texts.cvTextUploading, { name: file.name })
       xhr.send(body)
       cancel.focus()
