@@ -38,6 +38,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from .models import User
@@ -65,10 +66,10 @@ AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
 class CVStorageUnavailable(Exception):
     """The CV's storage failed; nothing was changed and nothing was left behind. Worth trying again later."""
 
-    message = "The CV could not be stored just now. Please try again in a few minutes."
+    message = gettext_lazy("The CV could not be stored just now. Please try again in a few minutes.")
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 # --- Names ------------------------------------------------------------------------------------

@@ -7,17 +7,52 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext, gettext_lazy
 
 CV_EXTENSIONS = ("pdf", "docx", "odt")
+# What the file picker is offered beside the extensions (phones filter by type). Never trusted: a browser may report
+# any type, or none, so the server, and the browser's check before sending, judge by extension and content.
+CV_MEDIA_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+)
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 # A CV archive may declare at most this many times the upload limit once unpacked.
 ZIP_EXPANSION_FACTOR = 10
 ZIP_MAX_ENTRIES = 2000
 
 
+# The refusals a browser can see for itself, before it sends a byte. They are the one source of these words: the page
+# hands them to static/js/cv-upload.js (``cv_rules_for_browsers``), so the browser says exactly what the server would.
+WRONG_EXTENSION = gettext_lazy("Upload a PDF, DOCX or ODT file (this one ends in “%(extension)s”).")
+NO_EXTENSION = gettext_lazy("no extension")
+EMPTY_FILE = gettext_lazy("The file is empty.")
+TOO_LARGE = gettext_lazy("The file is too large: a CV can be at most %(limit)s.")
+NOT_THE_CONTENT_NAMED = gettext_lazy("The file's content is not a real %(kind)s document, whatever its name says.")
+PDF_SIGNATURE = b"%PDF-"
+
+
 def describe_cv_rules() -> str:
-    limit = filesizeformat(settings.CV_MAX_UPLOAD_BYTES)
-    return f"PDF, DOCX or ODT, at most {limit}."
+    return gettext("PDF, DOCX or ODT, at most %(limit)s.") % {"limit": filesizeformat(settings.CV_MAX_UPLOAD_BYTES)}
+
+
+def cv_rules_for_browsers() -> dict[str, str]:
+    """The CV rules and refusals as ``data-cv-*`` attributes for the upload field, in the active language.
+
+    Placeholders the browser fills in (the file's extension, its kind) are kept as ``%(name)s``; the limit is
+    formatted here, as the server formats it in its own message.
+    """
+    return {
+        "data-cv-max-bytes": str(settings.CV_MAX_UPLOAD_BYTES),
+        "data-cv-extensions": " ".join(CV_EXTENSIONS),
+        "data-cv-pdf-signature": PDF_SIGNATURE.decode("ascii"),
+        "data-cv-wrong-extension": str(WRONG_EXTENSION),
+        "data-cv-no-extension": str(NO_EXTENSION),
+        "data-cv-empty": str(EMPTY_FILE),
+        "data-cv-too-large": str(TOO_LARGE) % {"limit": filesizeformat(settings.CV_MAX_UPLOAD_BYTES)},
+        "data-cv-wrong-content": str(NOT_THE_CONTENT_NAMED),
+    }
 
 
 def validate_cv_file(value: File) -> None:
@@ -28,16 +63,16 @@ def validate_cv_file(value: File) -> None:
     extension = os.path.splitext(value.name or "")[1].lower().lstrip(".")
     if extension not in CV_EXTENSIONS:
         raise ValidationError(
-            "Upload a PDF, DOCX or ODT file (this one ends in “%(extension)s”).",
+            WRONG_EXTENSION,
             code="cv_extension",
-            params={"extension": f".{extension}" if extension else "no extension"},
+            params={"extension": f".{extension}" if extension else NO_EXTENSION},
         )
     limit = settings.CV_MAX_UPLOAD_BYTES
     if value.size == 0:
-        raise ValidationError("The file is empty.", code="cv_empty")
+        raise ValidationError(EMPTY_FILE, code="cv_empty")
     if value.size > limit:
         raise ValidationError(
-            "The file is too large: a CV can be at most %(limit)s.",
+            TOO_LARGE,
             code="cv_too_large",
             params={"limit": filesizeformat(limit)},
         )
@@ -52,7 +87,7 @@ def validate_cv_file(value: File) -> None:
 
 def _mismatch(extension: str) -> ValidationError:
     return ValidationError(
-        "The file's content is not a real %(kind)s document, whatever its name says.",
+        NOT_THE_CONTENT_NAMED,
         code="cv_content",
         params={"kind": extension.upper()},
     )
@@ -60,7 +95,7 @@ def _mismatch(extension: str) -> ValidationError:
 
 def _check_pdf(value: File) -> None:
     value.seek(0)
-    if not value.read(5) == b"%PDF-":
+    if value.read(len(PDF_SIGNATURE)) != PDF_SIGNATURE:
         raise _mismatch("pdf")
 
 
@@ -72,7 +107,7 @@ def _check_office_zip(value: File, extension: str, limit: int) -> None:
             entries = archive.infolist()
             if len(entries) > ZIP_MAX_ENTRIES or sum(e.file_size for e in entries) > limit * ZIP_EXPANSION_FACTOR:
                 raise ValidationError(
-                    "The document unpacks to far more than a CV ever needs; it was refused.",
+                    gettext_lazy("The document unpacks to far more than a CV ever needs; it was refused."),
                     code="cv_zip_bomb",
                 )
             names = {entry.filename for entry in entries}

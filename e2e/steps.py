@@ -1,6 +1,7 @@
 """What a person does in the browser, step by step, shared by the journeys: sign up, log in, read an email, turn on
-two-factor, add a security key, confirm it is them."""
+two-factor, add a security key, confirm it is them, choose, drop and upload a CV."""
 
+import base64
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -169,3 +170,93 @@ def upload_cv(page: Page, site_url: str, name: str, content: bytes) -> None:
     )
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("link", name=name)).to_be_visible()
+
+
+# --- The CV upload (static/js/cv-upload.js) ---------------------------------------------------------
+
+
+DROP_HINT = "Drag and drop your CV here, or choose a file."
+
+
+def choose_cv(page: Page, name: str, content: bytes, mime_type: str = "application/pdf") -> None:
+    """Choose a file for the CV field with the file picker."""
+    file = {"name": name, "mimeType": mime_type, "buffer": content}
+    page.get_by_label("CV", exact=True).set_input_files(files=[file])
+
+
+def drop_cv(page: Page, name: str, content: bytes, mime_type: str = "application/pdf") -> None:
+    """Drag a file from the desktop onto the CV field's drop zone and let go."""
+    drop_files(page, [(name, content, mime_type)])
+
+
+def drop_files(page: Page, files: list[tuple[str, bytes, str]]) -> None:
+    """Drag files (name, content, type) onto the CV field's drop zone and let go, as Chromium delivers them: drag
+    events whose DataTransfer holds the files."""
+    transfer = page.evaluate_handle(
+        """(files) => {
+            const transfer = new DataTransfer()
+            for (const [name, type, encoded] of files) {
+                const bytes = Uint8Array.from(atob(encoded), (character) => character.charCodeAt(0))
+                transfer.items.add(new File([bytes], name, { type }))
+            }
+            return transfer
+        }""",
+        [[name, mime_type, base64.b64encode(content).decode("ascii")] for name, content, mime_type in files],
+    )
+    target = page.get_by_text(DROP_HINT)
+    for event in ("dragenter", "dragover", "drop"):
+        target.dispatch_event(event, {"dataTransfer": transfer})
+
+
+def cv_refusal(page: Page) -> Locator:
+    """What the page says next to the CV field when it refuses a file before sending it."""
+    return page.locator("#div_id_cv").get_by_role("alert")
+
+
+def cv_upload_status(page: Page) -> Locator:
+    """The CV field's status line (chosen, uploading, cancelled), announced to screen readers as it changes."""
+    return page.locator("#div_id_cv").get_by_role("status")
+
+
+def upload_progress_bar(page: Page) -> Locator:
+    return page.get_by_role("progressbar", name="Upload progress", include_hidden=True)
+
+
+def record_upload_progress(page: Page) -> None:
+    """From now on, note every value the upload's progress bar takes: (aria-valuenow, the percentage shown)."""
+    upload_progress_bar(page).evaluate(
+        """(bar) => {
+            const shown = bar.parentElement.querySelector('[data-cv-percent]')
+            window.progressSeen = []
+            new MutationObserver(() => {
+                window.progressSeen.push([Number(bar.getAttribute('aria-valuenow')), shown.textContent])
+            }).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] })
+        }"""
+    )
+
+
+def upload_progress_seen(page: Page) -> list[tuple[int, str]]:
+    return [tuple(value) for value in page.evaluate("window.progressSeen")]
+
+
+def throttle_uploads(page: Page, bytes_per_second: int) -> None:
+    """Make the browser's network send at most ``bytes_per_second`` (DevTools' network throttling), like a slow line."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second},
+    )
+
+
+def watch_csp_violations(page: Page) -> list[str]:
+    """Collect, from the next page load on, every Content-Security-Policy violation the page reports."""
+    seen: list[str] = []
+    page.expose_function("reportCspViolation", lambda violation: seen.append(violation))
+    page.add_init_script(
+        """document.addEventListener('securitypolicyviolation', (event) => {
+            const where = `${event.sourceFile}:${event.lineNumber}`
+            window.reportCspViolation(`${event.violatedDirective} ${event.blockedURI} at ${where}`)
+        })"""
+    )
+    return seen

@@ -3,23 +3,33 @@
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Layout, Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
-from accounts.validators import CV_EXTENSIONS, describe_cv_rules, validate_cv_file
+from accounts.validators import (
+    CV_EXTENSIONS,
+    CV_MEDIA_TYPES,
+    EMPTY_FILE,
+    cv_rules_for_browsers,
+    describe_cv_rules,
+    validate_cv_file,
+)
 
 
 class ProfileForm(forms.ModelForm):
     # Not a model field of this form: the form never puts an upload on the user; accounts.cv stores it on save.
     cv = forms.FileField(
-        label="CV",
+        label=gettext_lazy("CV"),
         required=False,
         validators=[validate_cv_file],
-        widget=forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in CV_EXTENSIONS)}),
+        # The validator's words, not FileField's own: the browser refuses an empty file with them before sending it.
+        error_messages={"empty": EMPTY_FILE},
+        widget=forms.FileInput(attrs={"accept": ",".join([*(f".{ext}" for ext in CV_EXTENSIONS), *CV_MEDIA_TYPES])}),
     )
-    remove_cv = forms.BooleanField(label="Remove my current CV", required=False)
+    remove_cv = forms.BooleanField(label=gettext_lazy("Remove my current CV"), required=False)
 
     class Meta:
         model = User
@@ -33,6 +43,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cv"].help_text = describe_cv_rules()
+        # Read per form, in the request's language and with today's limit: static/js/cv-upload.js refuses with these.
+        self.fields["cv"].widget.attrs.update(cv_rules_for_browsers())
         if not self.instance.cv:
             del self.fields["remove_cv"]
         self.helper = FormHelper()
@@ -41,11 +53,7 @@ class ProfileForm(forms.ModelForm):
         self.helper.layout = Layout(
             "first_name",
             "last_name",
-            HTML(
-                '{% if form.instance.cv %}<p class="mb-2">Current CV: <a href="{% url "profile_cv" %}">'
-                "{{ form.instance.cv_original_name }}</a></p>{% endif %}"
-            ),
-            "cv",
+            Field("cv", template="profiles/cv_field.html"),
             *(["remove_cv"] if "remove_cv" in self.fields else []),
             Submit("save", "Save profile"),
         )
@@ -53,7 +61,7 @@ class ProfileForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         if self.cleaned_data.get("remove_cv") and self.files.get("cv"):
-            raise forms.ValidationError("Choose a new CV or remove the current one, not both.")
+            raise forms.ValidationError(gettext("Choose a new CV or remove the current one, not both."))
         return self.cleaned_data
 
     def save(self, commit: bool = True) -> User:

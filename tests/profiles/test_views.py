@@ -178,7 +178,7 @@ def test_choosing_a_new_cv_and_removal_together_is_refused(
 REFUSED_UPLOADS = {
     "executable renamed .pdf": ("cv.pdf", cv_files.EXE_BYTES, "not a real PDF document"),
     "HTML renamed .pdf": ("cv.pdf", cv_files.HTML_BYTES, "not a real PDF document"),
-    "empty file": ("cv.pdf", b"", "The submitted file is empty."),
+    "empty file": ("cv.pdf", b"", "The file is empty."),
     "plain ZIP renamed .docx": ("cv.docx", cv_files.make_plain_zip(), "not a real DOCX document"),
     "XML in an .odt": ("cv.odt", b"<?xml version='1.0'?><office:document/>", "not a real ODT document"),
     "an .exe": ("setup.exe", cv_files.EXE_BYTES, "Upload a PDF, DOCX or ODT file"),
