@@ -4,6 +4,7 @@ and the browsers they have signed in with."""
 from collections.abc import Collection, Iterable
 from typing import Any, ClassVar, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -14,6 +15,11 @@ from . import cv
 from .email_addresses import CanonicalEmailField, canonical_email
 from .managers import UserManager
 from .validators import validate_cv_file
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The site's languages (settings.LANGUAGES), read when asked rather than at import."""
+    return list(settings.LANGUAGES)
 
 
 class User(AbstractUser):
@@ -35,6 +41,9 @@ class User(AbstractUser):
     # Set while a deletion the person asked for waits out its grace period (accounts/services.py); only the
     # services write it, under a row lock, so a save of a copy loaded earlier never sets or clears it.
     deletion_due_at = models.DateTimeField("deletion due at", null=True, blank=True, editable=False)
+    # The language the site and every email to this person speak: set from the request at sign-up, changed on the
+    # profile or with the footer's switch; blank until known (an account made by the admin or a command).
+    language = models.CharField("language", max_length=10, choices=language_choices, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

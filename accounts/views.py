@@ -3,6 +3,7 @@
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+from django.views.i18n import set_language as django_set_language
 
 from . import activity
 from .cv import CVStorageUnavailable, private_download, storage_unavailable_response
@@ -144,3 +147,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag: skip log_response()
         return response
     return JsonResponse({"status": "ok"})
+
+
+def set_language(request: HttpRequest) -> HttpResponseBase:
+    """Django's ``set_language`` (the cookie, the redirect), and for a signed-in person the choice saved on their
+    account too, so that the site and every email to them speak it on any browser."""
+    response = django_set_language(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "")
+    user = request.user
+    if request.method == "POST" and isinstance(user, User) and language in dict(settings.LANGUAGES):
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+    return response

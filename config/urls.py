@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from accounts.views import healthz
+from accounts.views import healthz, set_language
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("profiles.urls")),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language at /i18n/setlang/
+    # Django's set_language, which also saves a signed-in person's choice on their account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
 ]

@@ -5,6 +5,9 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
@@ -23,8 +26,8 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name")
-        labels = {"first_name": "First name", "last_name": "Last name"}
+        fields = ("first_name", "last_name", "language")
+        labels = {"first_name": "First name", "last_name": "Last name", "language": _("Language")}
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
@@ -35,6 +38,12 @@ class ProfileForm(forms.ModelForm):
         self.fields["cv"].help_text = describe_cv_rules()
         if not self.instance.cv:
             del self.fields["remove_cv"]
+        # A language must be chosen, and one not chosen yet shows (and saves) the one the page is in.
+        self.fields["language"].required = True
+        self.fields["language"].choices = settings.LANGUAGES
+        self.language_unsaved = not self.instance.language
+        if self.language_unsaved:
+            self.initial["language"] = translation.get_language()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's form has the token already
@@ -47,6 +56,7 @@ class ProfileForm(forms.ModelForm):
             ),
             "cv",
             *(["remove_cv"] if "remove_cv" in self.fields else []),
+            "language",
             Submit("save", "Save profile"),
         )
 
@@ -67,6 +77,9 @@ class ProfileForm(forms.ModelForm):
             replace_cv(user=user, upload=upload)
         elif self.cleaned_data.get("remove_cv"):
             clear_cv(user=user)
-        if changed := [name for name in self._meta.fields or () if name in self.changed_data]:
+        changed = [name for name in self._meta.fields or () if name in self.changed_data]
+        if self.language_unsaved and "language" not in changed:
+            changed.append("language")
+        if changed:
             user.save(update_fields=changed)
         return user
