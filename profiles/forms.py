@@ -38,8 +38,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["cv"].help_text = describe_cv_rules()
         if not self.instance.cv:
             del self.fields["remove_cv"]
-        # A language must be chosen, and one not chosen yet shows (and saves) the one the page is in.
-        self.fields["language"].required = True
+        # No blank choice: an account that has not chosen yet is shown (and saves) the language the page is in.
         self.fields["language"].choices = settings.LANGUAGES
         self.language_unsaved = not self.instance.language
         if self.language_unsaved:
@@ -59,6 +58,10 @@ class ProfileForm(forms.ModelForm):
             "language",
             Submit("save", "Save profile"),
         )
+
+    def clean_language(self) -> str:
+        """The language chosen; a form sent without one (a script, an old page) keeps the saved one."""
+        return self.cleaned_data["language"] or self.instance.language or self.initial["language"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
