@@ -26,8 +26,8 @@ def request_password_reset(page: Page, site: Site, smtp: SMTPSink, email: str) -
 
 def set_new_password(page: Page, reset_link: str, password: str) -> None:
     page.goto(reset_link)
-    page.get_by_label("New Password", exact=True).fill(password)
-    page.get_by_label("New Password (again)").fill(password)
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("New password (again)").fill(password)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Your password is now changed.")).to_be_visible()
 
@@ -101,7 +101,7 @@ def test_a_used_reset_link_is_refused(page: Page, site: Site, smtp: SMTPSink, si
 
     expect(page.get_by_role("heading", name="Bad token")).to_be_visible()
     expect(page.get_by_text("The password reset link was invalid")).to_be_visible()
-    expect(page.get_by_label("New Password", exact=True)).to_have_count(0)
+    expect(page.get_by_label("New password", exact=True)).to_have_count(0)
 
 
 def test_an_operator_created_superuser_gets_exactly_one_welcome_email(site: Site, smtp: SMTPSink) -> None:

@@ -28,11 +28,11 @@ EXPECTED_SUBJECTS = [
     "Unknown Account",
     "Password Changed",
     "Email Changed",
-    "Sign-In Code",
+    "Log-in code",
     "Authenticator App Activated",
     "New Recovery Codes Generated",
     "Authenticator App Deactivated",
-    "New sign-in",
+    "New log-in",
     "account has been deleted",
 ]
 

@@ -39,7 +39,7 @@ def test_a_sign_up_saves_the_language_its_page_was_in_and_its_emails_speak_it(
     assert User.objects.get(email=SIGNUP["email"]).language == "de"
     assert sorted(subjects_to(SIGNUP["email"])) == [
         "Willkommen bei Signals Site",
-        "[Signals Site] Bitte bestätige deine E-Mail-Adresse",
+        "[Signals Site] Bitte bestätigen Sie Ihre E-Mail-Adresse",
     ]
 
 
