@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView
@@ -36,7 +37,7 @@ from .services import (
     stream_export_zip,
 )
 
-DELETED_MESSAGE = "Your account has been deleted."
+DELETED_MESSAGE = gettext_lazy("Your account has been deleted.")
 
 
 def deleted_response(request: HttpRequest) -> HttpResponse:
@@ -71,8 +72,11 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         logout(self.request)
         messages.success(
             self.request,
-            f"Your account will be deleted on {format_date(due_at, 'j F Y')}. To keep it, log in before then "
-            "and choose “Keep my account”. We have sent you an email about it.",
+            gettext(
+                "Your account will be deleted on %(day)s. To keep it, log in before then and choose “Keep my account”. "
+                "We have sent you an email about it."
+            )
+            % {"day": format_date(due_at, pgettext("date format in emails", "j F Y"))},
         )
         return redirect("home")
 
@@ -103,7 +107,7 @@ class ScheduledDeletionView(LoginRequiredMixin, FormView):
             self.request.session.flush()
             messages.success(self.request, DELETED_MESSAGE)
             return redirect("home")
-        messages.success(self.request, "Your account will not be deleted. Welcome back.")
+        messages.success(self.request, gettext("Your account will not be deleted. Welcome back."))
         return redirect("profile")
 
 

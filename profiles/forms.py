@@ -27,7 +27,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("first_name", "last_name", "language")
-        labels = {"first_name": "First name", "last_name": "Last name", "language": _("Language")}
+        labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Language")}
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),

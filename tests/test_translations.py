@@ -22,7 +22,7 @@ OVERRIDES = PROJECT / "locale_overrides"
 # What makemessages must not read (the Makefile's `translations` target ignores the same).
 NOT_SOURCES = {".git", ".venv", ".tools", "node_modules", "e2e", "tests", "bench", "testkit", "staticfiles", "media"}
 SKIPPED_WHEN_COPYING = NOT_SOURCES | {".pytest_cache", ".ruff_cache", "e2e-artifacts", "docs", ".ci", "db.sqlite3"}
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
 
 
 def key(entry: polib.POEntry) -> tuple[str | None, str]:
