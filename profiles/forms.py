@@ -39,7 +39,9 @@ class ProfileForm(forms.ModelForm):
         if not self.instance.cv:
             del self.fields["remove_cv"]
         # No blank choice: an account that has not chosen yet is shown (and saves) the language the page is in.
-        self.fields["language"].choices = settings.LANGUAGES
+        language_field = self.fields["language"]
+        assert isinstance(language_field, forms.ChoiceField)
+        language_field.choices = settings.LANGUAGES
         self.language_unsaved = not self.instance.language
         if self.language_unsaved:
             self.initial["language"] = translation.get_language()
