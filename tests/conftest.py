@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -37,17 +36,17 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _default_language() -> Iterator[None]:
-    """Every test starts in the default language: a request's LocaleMiddleware leaves its language active after it."""
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language: a request's LocaleMiddleware leaves its language active after it."""
+    translation.deactivate()  # nothing active: LANGUAGE_CODE
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
