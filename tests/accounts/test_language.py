@@ -171,7 +171,7 @@ def test_the_new_device_warning_speaks_the_saved_language_not_the_log_in_pages(
     for browser in (Client(), Client()):
         with django_capture_on_commit_callbacks(execute=True):
             browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD}, **ENGLISH_BROWSER)
-    assert "Neue Anmeldung bei Ihrem Konto bei Signals Site" in subjects_to(user.email)
+    assert "Neue Anmeldung in Ihrem Konto bei Signals Site" in subjects_to(user.email)
 
 
 def test_the_deletion_emails_speak_the_saved_language_outside_a_request(make_user, settings):
