@@ -21,7 +21,7 @@ TOKEN_AND_SECRET = re.compile(
 
 # What each flow below must have mailed: a sweep that found none of these would prove nothing.
 EXPECTED_SUBJECTS = [
-    "Please Confirm Your Email Address",
+    "Confirm your email address",
     "Welcome to",
     "Account Already Exists",
     "Password Reset Email",

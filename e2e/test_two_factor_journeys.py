@@ -135,7 +135,7 @@ def test_log_in_by_a_code_from_the_mail(page: Page, site: Site, smtp: SMTPSink, 
     log_out(page)
 
     page.goto(f"{site.url}/accounts/login/")
-    page.get_by_role("link", name="Send me a sign-in code").click()
+    page.get_by_role("link", name="Email me a log-in code").click()
     page.get_by_label("Email").fill(account.email)
     page.get_by_role("button", name="Request Code").click()
     expect(page.get_by_role("heading", name="Enter log-in code")).to_be_visible()
