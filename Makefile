@@ -7,7 +7,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8000
 
-.PHONY: help install messages run serve worker test test-sqlite test-postgres test-deps lint format bench
+.PHONY: help install messages translations run serve worker test test-sqlite test-postgres test-deps lint format bench
 
 help:
 	@echo "make run     serve the site at http://127.0.0.1:$(PORT) (debug, SQLite, console email)"
@@ -16,6 +16,7 @@ help:
 	@echo "make worker  the task worker for DJANGO_TASKS_BACKEND=database"
 	@echo "make lint    ruff check, format check and mypy (django-stubs)"
 	@echo "make bench   the benchmark (bench/README.md)"
+	@echo "make translations  update locale/de's catalog from the sources (then translate, then make messages)"
 
 # uv is bootstrapped into .tools/ when the machine has none.
 $(CURDIR)/.tools/bin/uv:
@@ -30,6 +31,13 @@ install: $(UV)
 messages: install
 	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext >/dev/null; }
 	DJANGO_DEBUG=true $(UV) run python manage.py compilemessages --ignore '.venv' --ignore '.tools' --ignore 'node_modules' --verbosity 0
+
+# After adding or changing a translatable string: update locale/de's catalog, translate what it marks new or fuzzy,
+# then `make messages`. tests/test_translations.py fails until every entry is translated. locale_overrides/ is
+# kept by hand (allauth's wording): makemessages never writes there.
+translations: install
+	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext >/dev/null; }
+	DJANGO_DEBUG=true $(UV) run python manage.py makemessages -l de --no-obsolete --ignore '.venv' --ignore '.tools' --ignore 'node_modules' --ignore 'e2e' --ignore 'tests' --ignore 'bench' --ignore 'testkit' --ignore 'staticfiles' --ignore 'media'
 
 run: messages
 	DJANGO_DEBUG=true $(UV) run python manage.py migrate --noinput

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 
 from . import activity
 from .email_addresses import canonical_email
@@ -47,6 +48,28 @@ def on_site_url(url: str) -> str:
     return settings.SITE_URL + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
 
 
+def supported_language(code: str | None) -> str:
+    """``code`` if it is one of the site's languages (settings.LANGUAGES), else blank (not known)."""
+    return code if code in dict(settings.LANGUAGES) else ""
+
+
+def recipient_language(email: str, user: Any = None) -> str | None:
+    """The language an allauth email to ``email`` is written in: its account's saved one, else the request's.
+
+    Most of allauth's emails carry their user; a log-in code does not, so its account is found by the address. An
+    address with no account (a reset or sign-up for an unknown one) gets the active language: the request's.
+    """
+    if isinstance(user, User):
+        return user.language or None
+    # The address it signed up with, else one it verified (a code may go to either; an unverified one is nobody's).
+    languages = User.objects.filter(email=email).values_list("language", flat=True)
+    language = languages.first()
+    if language is None:
+        address = EmailAddress.objects.filter(email=email, verified=True).values_list("user__language", flat=True)
+        language = address.first()
+    return language or None
+
+
 def is_absolute_link(value: Any) -> bool:
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
@@ -63,17 +86,25 @@ class AccountAdapter(DefaultAccountAdapter):
         request's.
         """
         request = allauth_context.request
+        language = recipient_language(email, context.get("user"))
         site = SiteFromSettings(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
         links = {key: on_site_url(value) for key, value in context.items() if is_absolute_link(value)}
-        full_context = {"request": request, "email": email, **context, **links, "current_site": site}
-        send_email(template_prefix, to=email, context=full_context, render=self.render_mail)
+        site_context = {"current_site": site, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+        full_context = {"request": request, "email": email, **context, **links, **site_context}
+        send_email(template_prefix, to=email, context=full_context, language=language, render=self.render_mail)
 
     def send_notification_mail(
         self, template_prefix: str, user: AbstractBaseUser, context: dict | None = None, email: str | None = None
     ) -> None:
-        """allauth's notice of a change to the account; a two-factor one links to where the person reviews it."""
-        links = {"two_factor_url": on_site_url(reverse("mfa_index"))}
-        super().send_notification_mail(template_prefix, user, {**links, **(context or {})}, email)
+        """allauth's notice of a change to the account, in the person's language, linking to where they review it (their
+        security activity, or their two-factor authentication)."""
+        # The user goes along so that send_mail writes in their language (allauth's notices carry no user).
+        extra = {
+            "activity_url": on_site_url(reverse("account_activity")),
+            "two_factor_url": on_site_url(reverse("mfa_index")),
+            "user": user,
+        }
+        super().send_notification_mail(template_prefix, user, {**extra, **(context or {})}, email)
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
         return on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
@@ -115,6 +146,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's user_field() cuts a value to the column's width; the address is set whole (the form has
         # refused anything longer than the column) so that no shortened address can ever be stored.
         user.email = canonical_email(form.cleaned_data["email"])
+        # Set here, before the insert, not by a user_signed_up receiver: the welcome email is rendered in the
+        # transaction that creates the row (accounts/signals.py), so the language must be on the row already.
+        user.language = supported_language(translation.get_language())
         if commit:
             user.save()
         return user

@@ -3,10 +3,16 @@ a readable name for its browser, and what the address says about the place."""
 
 import ipaddress
 from functools import cache
+from typing import TYPE_CHECKING
 
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 from ua_parser import BasicResolver, Cache, CachingResolver, Parser, load_lazy_builtins
 
 BROWSER_NAME_LENGTH = 100  # SecurityEvent.browser
@@ -71,13 +77,14 @@ def browser_name(request: HttpRequest) -> str:
     return name if len(name) <= BROWSER_NAME_LENGTH else name[: BROWSER_NAME_LENGTH - 1] + "…"
 
 
-def describe_place(ip: str | None) -> str:
-    """What the address says about where a request came from, without a location database."""
+def describe_place(ip: str | None) -> "StrOrPromise":
+    """What the address says about where a request came from, without a location database; lazy, so that an email
+    renders it in its recipient's language."""
     if not ip:
-        return "an unknown address"
+        return gettext_lazy("an unknown address")
     address = ipaddress.ip_address(ip)
     if address.is_loopback:
-        return f"IP address {ip} (the server's own machine)"
+        return format_lazy(gettext_lazy("IP address {ip} (the server's own machine)"), ip=ip)
     if any(address in network for network in PRIVATE_NETWORKS if network.version == address.version):
-        return f"IP address {ip} (a private network, such as a home or office network)"
-    return f"IP address {ip}"
+        return format_lazy(gettext_lazy("IP address {ip} (a private network, such as a home or office network)"), ip=ip)
+    return format_lazy(gettext_lazy("IP address {ip}"), ip=ip)

@@ -87,7 +87,7 @@ def send_new_device_email(*, request: HttpRequest, user: User, signed_in_at: dat
         "change_password_url": settings.SITE_URL + reverse("account_change_password"),
         "activity_url": settings.SITE_URL + reverse("account_activity"),
     }
-    send_email("new_device", to=user.email, context=context)
+    send_email("new_device", to=user.email, context=context, language=user.language)
 
 
 def export_devices(*, user: User) -> list[dict]:

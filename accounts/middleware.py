@@ -1,4 +1,5 @@
-"""Responses that belong to one visitor are never cached; an account due for deletion sees only the page to keep it."""
+"""Responses that belong to one visitor are never cached; an account due for deletion sees only the page to keep it;
+a signed-in person is spoken to in their saved language."""
 
 from collections.abc import Callable
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 
@@ -57,3 +59,25 @@ class ScheduledDeletionMiddleware:
     def always_open(path: str) -> bool:
         open_paths = {reverse("account_deletion_scheduled"), reverse("account_logout"), reverse("healthz")}
         return path in open_paths or path.startswith(settings.STATIC_URL)
+
+
+class AccountLanguageMiddleware:
+    """Speak a signed-in person's saved language, whatever their browser or cookie says (LocaleMiddleware's choice
+    stays for everyone else, and for an account that has not chosen one yet).
+
+    Like ScheduledDeletionMiddleware it costs no query: a request without a session cookie has nobody signed in and
+    is left alone (its user is never loaded), and with one every page loads the user anyway, of which the language
+    is a column. Listed after AuthenticationMiddleware (it reads the user) and LocaleMiddleware (it overrides it).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # The health check answers with one query, whoever polls it (a load balancer, a signed-in browser).
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.path != reverse("healthz"):
+            language = getattr(request.user, "language", "")
+            if language and language in dict(settings.LANGUAGES):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -4,16 +4,23 @@ and the browsers they have signed in with."""
 from collections.abc import Collection, Iterable
 from typing import Any, ClassVar, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import cv
 from .email_addresses import CanonicalEmailField, canonical_email
 from .managers import UserManager
 from .validators import validate_cv_file
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The site's languages (settings.LANGUAGES), read when asked rather than at import."""
+    return list(settings.LANGUAGES)
 
 
 class User(AbstractUser):
@@ -35,6 +42,9 @@ class User(AbstractUser):
     # Set while a deletion the person asked for waits out its grace period (accounts/services.py); only the
     # services write it, under a row lock, so a save of a copy loaded earlier never sets or clears it.
     deletion_due_at = models.DateTimeField("deletion due at", null=True, blank=True, editable=False)
+    # The language the site and every email to this person speak: set from the request at sign-up, changed on the
+    # profile or with the footer's switch; blank until known (an account made by the admin or a command).
+    language = models.CharField(_("language"), max_length=10, choices=language_choices, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -120,33 +130,33 @@ class SecurityEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SIGNED_IN = "signed_in", "Signed in"
-        SIGNED_IN_WITH_PASSWORD = "signed_in_password", "Signed in with your password"
-        SIGNED_IN_WITH_CODE = "signed_in_code", "Signed in with an emailed code"
-        SIGNED_IN_WITH_PASSKEY = "signed_in_passkey", "Signed in with a passkey"
-        SIGNED_IN_WITH_TWO_FACTOR = "signed_in_two_factor", "Signed in with two-factor authentication"
-        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in: wrong password"
-        SIGN_IN_CODE_REJECTED = "sign_in_code_rejected", "Failed sign-in: wrong emailed code"
-        TWO_FACTOR_FAILED = "two_factor_failed", "Wrong two-factor code"
-        REAUTHENTICATION_FAILED = "reauthentication_failed", "Wrong password when confirming it was you"
-        SIGNED_OUT = "signed_out", "Signed out"
-        SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
-        PASSWORD_SET = "password_set", "Password set"
-        PASSWORD_RESET = "password_reset", "Password reset"
-        EMAIL_ADDED = "email_added", "Email address added"
-        EMAIL_REMOVED = "email_removed", "Email address removed"
-        EMAIL_VERIFIED = "email_verified", "Email address verified"
-        EMAIL_MADE_PRIMARY = "email_made_primary", "Primary email address changed"
-        TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor authentication turned on"
-        TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor authentication turned off"
-        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "New recovery codes generated"
-        PASSKEY_ADDED = "passkey_added", "Passkey added"
-        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
-        SECURITY_KEY_ADDED = "security_key_added", "Security key added"
-        SECURITY_KEY_REMOVED = "security_key_removed", "Security key removed"
-        DELETION_SCHEDULED = "deletion_scheduled", "Account deletion scheduled"
-        DELETION_CANCELLED = "deletion_cancelled", "Account deletion cancelled"
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGNED_IN_WITH_PASSWORD = "signed_in_password", _("Signed in with your password")
+        SIGNED_IN_WITH_CODE = "signed_in_code", _("Signed in with an emailed code")
+        SIGNED_IN_WITH_PASSKEY = "signed_in_passkey", _("Signed in with a passkey")
+        SIGNED_IN_WITH_TWO_FACTOR = "signed_in_two_factor", _("Signed in with two-factor authentication")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in: wrong password")
+        SIGN_IN_CODE_REJECTED = "sign_in_code_rejected", _("Failed sign-in: wrong emailed code")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
+        REAUTHENTICATION_FAILED = "reauthentication_failed", _("Wrong password when confirming it was you")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SESSIONS_ENDED = "sessions_ended", _("Signed out of other sessions")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_ADDED = "email_added", _("Email address added")
+        EMAIL_REMOVED = "email_removed", _("Email address removed")
+        EMAIL_VERIFIED = "email_verified", _("Email address verified")
+        EMAIL_MADE_PRIMARY = "email_made_primary", _("Primary email address changed")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor authentication turned on")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor authentication turned off")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("New recovery codes generated")
+        PASSKEY_ADDED = "passkey_added", _("Passkey added")
+        PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+        SECURITY_KEY_ADDED = "security_key_added", _("Security key added")
+        SECURITY_KEY_REMOVED = "security_key_removed", _("Security key removed")
+        DELETION_SCHEDULED = "deletion_scheduled", _("Account deletion scheduled")
+        DELETION_CANCELLED = "deletion_cancelled", _("Account deletion cancelled")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=32, choices=Kind)

@@ -60,7 +60,7 @@ def schedule_account_deletion(*, user: User, request: HttpRequest | None = None)
         # The task's row is written in this transaction (database backend): the mark never exists without it.
         enqueue_in_transaction(delete_account_when_due.using(run_after=due_at), user_id=user.pk)
         activity.record(user_id=user.pk, kind=SecurityEvent.Kind.DELETION_SCHEDULED, request=request)
-        send_deletion_scheduled_email(email=user.email, due_at=due_at)
+        send_deletion_scheduled_email(email=user.email, due_at=due_at, language=user.language)
         _end_sessions_after_commit(user)
     user.deletion_due_at = due_at
     logger.info(
@@ -82,7 +82,7 @@ def cancel_account_deletion(*, user: User, request: HttpRequest | None = None) -
             return False
         remove_scheduled_deletions(user_id=user.pk)
         activity.record(user_id=user.pk, kind=SecurityEvent.Kind.DELETION_CANCELLED, request=request)
-        send_deletion_cancelled_email(email=user.email)
+        send_deletion_cancelled_email(email=user.email, language=user.language)
     user.deletion_due_at = None
     logger.info("account deletion cancelled", extra={"event": "account_deletion_cancelled", "user_id": user.pk})
     return True
@@ -90,12 +90,13 @@ def cancel_account_deletion(*, user: User, request: HttpRequest | None = None) -
 
 def delete_account(*, user: User) -> None:
     """Delete the user and all that is theirs, and tell them by email; once committed, end every session."""
-    email, user_id = user.email, user.pk
+    email, user_id, language = user.email, user.pk, user.language
     with transaction.atomic():
         _end_sessions_after_commit(user)
         remove_scheduled_deletions(user_id=user_id)  # "Delete now" during the grace period
         user.delete()  # allauth's rows and the activity cascade; the signals delete the files after commit
-        send_account_deleted_email(email=email)  # queued in this transaction: sent if, and only if, it commits
+        # Queued in this transaction: sent if, and only if, it commits; in the language saved on the row just deleted.
+        send_account_deleted_email(email=email, language=language)
     logger.info("account deleted", extra={"event": "account_deleted", "user_id": user_id})
 
 

@@ -31,7 +31,7 @@ def schedule_file_deletion(names: Collection[str | None], *, user_id: int | None
 def schedule_welcome_email(sender: type[User], instance: User, created: bool, raw: bool, **kwargs: Any) -> None:
     """Queue the welcome email in the transaction that creates the user; none for fixtures or later saves."""
     if created and not raw:
-        send_welcome_email(email=instance.email, first_name=instance.first_name)
+        send_welcome_email(email=instance.email, first_name=instance.first_name, language=instance.language)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.delete_replaced_files")

@@ -18,10 +18,13 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+from django.views.i18n import set_language as django_set_language
 
 from . import activity
 from .cv import CVStorageUnavailable, private_download, storage_unavailable_response
@@ -36,7 +39,7 @@ from .services import (
     stream_export_zip,
 )
 
-DELETED_MESSAGE = "Your account has been deleted."
+DELETED_MESSAGE = gettext_lazy("Your account has been deleted.")
 
 
 def deleted_response(request: HttpRequest) -> HttpResponse:
@@ -71,8 +74,11 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         logout(self.request)
         messages.success(
             self.request,
-            f"Your account will be deleted on {format_date(due_at, 'j F Y')}. To keep it, log in before then "
-            "and choose “Keep my account”. We have sent you an email about it.",
+            gettext(
+                "Your account will be deleted on %(day)s. To keep it, log in before then and choose “Keep my account”. "
+                "We have sent you an email about it."
+            )
+            % {"day": format_date(due_at, pgettext("date format in emails", "j F Y"))},
         )
         return redirect("home")
 
@@ -103,7 +109,7 @@ class ScheduledDeletionView(LoginRequiredMixin, FormView):
             self.request.session.flush()
             messages.success(self.request, DELETED_MESSAGE)
             return redirect("home")
-        messages.success(self.request, "Your account will not be deleted. Welcome back.")
+        messages.success(self.request, gettext("Your account will not be deleted. Welcome back."))
         return redirect("profile")
 
 
@@ -153,3 +159,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag: skip log_response()
         return response
     return JsonResponse({"status": "ok"})
+
+
+def set_language(request: HttpRequest) -> HttpResponseBase:
+    """Django's ``set_language`` (the cookie, the redirect), and for a signed-in person the choice saved on their
+    account too, so that the site and every email to them speak it on any browser."""
+    response = django_set_language(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "")
+    user = request.user
+    if request.method == "POST" and isinstance(user, User) and language in dict(settings.LANGUAGES):
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+    return response

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.page_cache import render_once_for_signed_out_visitors as same_for_everyone
-from accounts.views import healthz, server_error
+from accounts.views import healthz, server_error, set_language
 from profiles.views import HomeView
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
@@ -26,7 +26,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("profiles.urls")),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language at /i18n/setlang/
+    # Django's set_language, which also saves a signed-in person's choice on their account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
 ]
 

@@ -30,7 +30,7 @@ def link_in(message: EmailMessage, path_part: str) -> str:
 
 
 def login_code_in(message: EmailMessage) -> str:
-    """The code of a "Sign-In Code" email (allauth's format: ``XXXX-XXXX``)."""
+    """The code of a "Log-in code" email (allauth's format: ``XXXX-XXXX``)."""
     match = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", plain_text(message), re.M)
     assert match, f"No sign-in code in:\n{plain_text(message)}"
     return match.group(1)
@@ -64,7 +64,7 @@ def log_in(page: Page, site_url: str, email: str, password: str) -> None:
     page.goto(f"{site_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def log_out(page: Page) -> None:

@@ -65,7 +65,7 @@ def operator(admin_site: Site, smtp: SMTPSink, browser: Browser) -> Iterator[Bro
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F$"))  # the admin's log-in is the site's
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
     page.goto(link_in(smtp.wait_for(email, "Confirm your email address"), "/accounts/confirm-email/"))
     page.get_by_role("button", name="Confirm").click()

@@ -26,8 +26,8 @@ def request_password_reset(page: Page, site: Site, smtp: SMTPSink, email: str) -
 
 def set_new_password(page: Page, reset_link: str, password: str) -> None:
     page.goto(reset_link)
-    page.get_by_label("New Password", exact=True).fill(password)
-    page.get_by_label("New Password (again)").fill(password)
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("New password (again)").fill(password)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Your password is now changed.")).to_be_visible()
 
@@ -74,7 +74,7 @@ def test_wrong_password_shows_an_error_and_stays_logged_out(page: Page, site: Si
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
     expect(navbar(page).get_by_role("link", name="Profile")).to_have_count(0)
     page.goto(f"{site.url}/profile/")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 
 def test_password_reset_by_emailed_link_then_log_in_with_the_new_password(
@@ -99,9 +99,9 @@ def test_a_used_reset_link_is_refused(page: Page, site: Site, smtp: SMTPSink, si
 
     page.goto(reset_link)
 
-    expect(page.get_by_role("heading", name="Bad token")).to_be_visible()
+    expect(page.get_by_role("heading", name="Invalid link")).to_be_visible()
     expect(page.get_by_text("The password reset link was invalid")).to_be_visible()
-    expect(page.get_by_label("New Password", exact=True)).to_have_count(0)
+    expect(page.get_by_label("New password", exact=True)).to_have_count(0)
 
 
 def test_an_operator_created_superuser_gets_exactly_one_welcome_email(site: Site, smtp: SMTPSink) -> None:

@@ -141,7 +141,7 @@ def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, sm
     assert page.url == f"{site.url}/"
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
     notice = plain_text(smtp.wait_for(account.email, "will be deleted on"))
-    assert 'Log in before then and choose "Keep my account"' in notice
+    assert "Log in before then and choose “Keep my account”" in notice
     assert f"{site.url}/accounts/login/" in notice
     [task] = scheduled_deletions(site)
     assert task["status"] == "READY"

@@ -21,18 +21,18 @@ TOKEN_AND_SECRET = re.compile(
 
 # What each flow below must have mailed: a sweep that found none of these would prove nothing.
 EXPECTED_SUBJECTS = [
-    "Please Confirm Your Email Address",
+    "Confirm your email address",
     "Welcome to",
     "Account Already Exists",
     "Password Reset Email",
     "Unknown Account",
     "Password Changed",
     "Email Changed",
-    "Sign-In Code",
+    "Log-in code",
     "Authenticator App Activated",
     "New Recovery Codes Generated",
     "Authenticator App Deactivated",
-    "New sign-in",
+    "New log-in",
     "account has been deleted",
 ]
 

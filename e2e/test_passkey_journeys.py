@@ -39,7 +39,7 @@ def add_key_from_the_profile(page: Page, site: Site, password: str, *, passkey: 
 
 def log_in_with_passkey(page: Page, site: Site) -> None:
     page.goto(f"{site.url}/accounts/login/")
-    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.get_by_role("button", name="Log in with a passkey").click()
     expect(navbar(page).get_by_role("link", name="Profile")).to_be_visible()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
 
@@ -131,7 +131,7 @@ def test_a_key_that_fails_tells_the_person_why(page: Page, site: Site, smtp: SMT
     authenticator.refuse_user_verification()
 
     page.goto(f"{site.url}/accounts/login/")
-    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.get_by_role("button", name="Log in with a passkey").click()
 
     expect(page.get_by_role("alert")).to_contain_text("The security key did not answer, or the request was cancelled.")
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()

@@ -10,7 +10,7 @@ from testkit.sites import Site
 from testkit.smtp import SMTPSink
 
 NEW_PASSWORD = "a brand new long password 51"
-NEW_SIGN_IN = "New sign-in"
+NEW_SIGN_IN = "New log-in"
 
 
 def test_the_activity_page_shows_sign_ins_a_failure_a_password_change_and_sign_outs(
@@ -23,8 +23,8 @@ def test_the_activity_page_shows_sign_ins_a_failure_a_password_change_and_sign_o
     log_in(page, site.url, account.email, account.password)
     page.goto(f"{site.url}/accounts/password/change/")
     page.get_by_label("Current password").fill(account.password)
-    page.get_by_label("New Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_label("New Password (again)").fill(NEW_PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password (again)").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()
     log_out(page)
     log_in(page, site.url, account.email, NEW_PASSWORD)

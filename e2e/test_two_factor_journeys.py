@@ -35,7 +35,7 @@ def log_in_with_second_factor(page: Page, site: Site, account: Account, code: st
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def test_the_authenticator_app_guards_the_log_in_and_a_recovery_code_works_once(
@@ -62,7 +62,7 @@ def test_the_authenticator_app_guards_the_log_in_and_a_recovery_code_works_once(
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     expect(navbar(page).get_by_role("link", name="Profile")).to_have_count(0)
     page.get_by_label("Code").fill(app.code())
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
 
     # A recovery code instead of the app: it works once.
@@ -135,11 +135,11 @@ def test_log_in_by_a_code_from_the_mail(page: Page, site: Site, smtp: SMTPSink, 
     log_out(page)
 
     page.goto(f"{site.url}/accounts/login/")
-    page.get_by_role("link", name="Send me a sign-in code").click()
+    page.get_by_role("link", name="Email me a log-in code").click()
     page.get_by_label("Email").fill(account.email)
     page.get_by_role("button", name="Request Code").click()
-    expect(page.get_by_role("heading", name="Enter Sign-In Code")).to_be_visible()
-    page.get_by_label("Code").fill(login_code_in(smtp.wait_for(account.email, "Sign-In Code")))
+    expect(page.get_by_role("heading", name="Enter log-in code")).to_be_visible()
+    page.get_by_label("Code").fill(login_code_in(smtp.wait_for(account.email, "Log-in code")))
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()

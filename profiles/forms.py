@@ -5,6 +5,8 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.cv import clear_cv, replace_cv
@@ -33,8 +35,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name")
-        labels = {"first_name": "First name", "last_name": "Last name"}
+        fields = ("first_name", "last_name", "language")
+        labels = {
+            "first_name": gettext_lazy("First name"),
+            "last_name": gettext_lazy("Last name"),
+            "language": gettext_lazy("Language"),
+        }
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
@@ -47,6 +53,13 @@ class ProfileForm(forms.ModelForm):
         self.fields["cv"].widget.attrs.update(cv_rules_for_browsers())
         if not self.instance.cv:
             del self.fields["remove_cv"]
+        # No blank choice: an account that has not chosen yet is shown (and saves) the language the page is in.
+        language_field = self.fields["language"]
+        assert isinstance(language_field, forms.ChoiceField)
+        language_field.choices = settings.LANGUAGES
+        self.language_unsaved = not self.instance.language
+        if self.language_unsaved:
+            self.initial["language"] = translation.get_language()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's form has the token already
@@ -55,8 +68,13 @@ class ProfileForm(forms.ModelForm):
             "last_name",
             Field("cv", template="profiles/cv_field.html"),
             *(["remove_cv"] if "remove_cv" in self.fields else []),
-            Submit("save", "Save profile"),
+            "language",
+            Submit("save", gettext_lazy("Save profile")),
         )
+
+    def clean_language(self) -> str:
+        """The language chosen; a form sent without one (a script, an old page) keeps the saved one."""
+        return self.cleaned_data["language"] or self.instance.language or self.initial["language"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -75,6 +93,9 @@ class ProfileForm(forms.ModelForm):
             replace_cv(user=user, upload=upload)
         elif self.cleaned_data.get("remove_cv"):
             clear_cv(user=user)
-        if changed := [name for name in self._meta.fields or () if name in self.changed_data]:
+        changed = [name for name in self._meta.fields or () if name in self.changed_data]
+        if self.language_unsaved and "language" not in changed:
+            changed.append("language")
+        if changed:
             user.save(update_fields=changed)
         return user

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
 
@@ -51,11 +52,11 @@ class ProfileEditView(LoginRequiredMixin, UpdateView[User, ProfileForm]):
         except CVStorageUnavailable as fault:
             form.add_error("cv", str(fault))
             return self.form_invalid(form)
-        messages.success(self.request, "Your profile was saved.")
+        messages.success(self.request, gettext("Your profile was saved."))
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form: ProfileForm) -> HttpResponse:
-        messages.error(self.request, "Your profile was not saved. Please correct the errors below.")
+        messages.error(self.request, gettext("Your profile was not saved. Please correct the errors below."))
         return super().form_invalid(form)
 
 

@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from testkit import cv_files
 from testkit.http import Browser
@@ -41,6 +42,14 @@ def _fresh_cache() -> Iterator[None]:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language: a request's LocaleMiddleware leaves its language active after it."""
+    translation.deactivate()  # nothing active: LANGUAGE_CODE
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

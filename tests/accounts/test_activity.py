@@ -216,7 +216,7 @@ def test_a_password_set_is_recorded(visitor, user):
 def test_a_password_reset_is_recorded_with_the_resetting_browser(visitor, user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post("/accounts/password/reset/", {"email": user.email})
-    [message] = [m for m in mail.outbox if "Password Reset" in m.subject]
+    [message] = [m for m in mail.outbox if "Password reset" in m.subject]
     form_path = visitor.get(link_in(message, "/accounts/password/reset/key/"))["Location"]
     visitor.post(form_path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert kinds(user) == ["password_reset"]

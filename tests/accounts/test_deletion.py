@@ -286,7 +286,7 @@ def test_delete_my_account_emails_when_and_how_to_keep_it(
     assert message.to == [user.email]
     assert message.subject == f"Your Vitae account will be deleted on {due.day} {due:%B %Y}"
     assert f"{due.day} {due:%B %Y at %H:%M} UTC" in message.body
-    assert 'choose "Keep my account"' in message.body
+    assert "choose “Keep my account”" in message.body
     assert f"{settings.SITE_URL}/accounts/login/" in message.body
 
 

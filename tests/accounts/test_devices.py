@@ -15,7 +15,7 @@ from testkit.people import PASSWORD
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"  # noqa: E501 (a real header, whole)
-SUBJECT = "New sign-in to your Vitae account"
+SUBJECT = "New log-in to your Vitae account"
 
 
 @pytest.fixture

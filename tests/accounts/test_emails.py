@@ -61,7 +61,7 @@ def test_a_signup_commits_one_task_per_email(client, database_tasks):
     response = client.post("/accounts/signup/", SIGNUP)
     assert response.status_code == 302
     subjects = sorted(task.args_kwargs["kwargs"]["message"]["subject"] for task in queued())
-    assert subjects == ["Welcome to Vitae", "[Vitae] Please Confirm Your Email Address"]
+    assert subjects == ["Welcome to Vitae", "[Vitae] Confirm your email address"]
 
 
 def test_deleting_an_account_queues_its_goodbye_in_the_deleting_transaction(user, database_tasks):

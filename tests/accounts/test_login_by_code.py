@@ -23,7 +23,7 @@ def request_code(client: Client, email: str, capture) -> object:
 
 
 def code_mailed_to(address: str) -> str:
-    [message] = [m for m in mail.outbox if address in m.to and "Sign-In Code" in m.subject]
+    [message] = [m for m in mail.outbox if address in m.to and "Log-in code" in m.subject]
     match = CODE.search(message.body)
     assert match, message.body
     return match.group(1)
@@ -58,7 +58,7 @@ def test_an_unknown_address_is_answered_like_a_known_one(client, user, django_ca
     assert "nobody@example.com" in page and 'name="code"' in page
     # The mailbox learns that it has no account here, and gets no code.
     [note] = [m for m in mail.outbox if "nobody@example.com" in m.to]
-    assert "Unknown Account" in note.subject and not CODE.search(note.body)
+    assert "Unknown account" in note.subject and not CODE.search(note.body)
     response = unknown_visitor.post("/accounts/login/code/confirm/", {"code": code_mailed_to(user.email)})
     assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
 
@@ -72,7 +72,7 @@ def test_an_address_someone_merely_added_to_their_account_gets_no_code_for_it(
 
     request_code(stranger, "sam@example.com", django_capture_on_commit_callbacks)
 
-    assert [m.subject for m in mail.outbox if "sam@example.com" in m.to] == ["[Vitae] Unknown Account"]
+    assert [m.subject for m in mail.outbox if "sam@example.com" in m.to] == ["[Vitae] Unknown account"]
     assert not stranger.get("/profile/").wsgi_request.user.is_authenticated
     assert not EmailAddress.objects.get(email="sam@example.com").verified
 
@@ -132,7 +132,7 @@ def test_one_address_is_mailed_at_most_three_codes_a_minute(user, django_capture
 
     assert [answer.status_code for answer in answers] == [302, 302, 302, 200]
     assert TOO_MANY in answers[-1].content.decode()
-    assert len([m for m in mail.outbox if "Sign-In Code" in m.subject]) == 3
+    assert len([m for m in mail.outbox if "Log-in code" in m.subject]) == 3
 
 
 def test_one_address_is_mailed_at_most_ten_codes_an_hour(user, django_capture_on_commit_callbacks, monkeypatch):
@@ -143,7 +143,7 @@ def test_one_address_is_mailed_at_most_ten_codes_an_hour(user, django_capture_on
         answers += [request_code(Client(), user.email, django_capture_on_commit_callbacks) for _ in range(3)]
 
     assert [answer.status_code for answer in answers] == [302] * 10 + [200] * 2
-    assert len([m for m in mail.outbox if "Sign-In Code" in m.subject]) == 10
+    assert len([m for m in mail.outbox if "Log-in code" in m.subject]) == 10
 
 
 def test_one_client_address_asks_for_at_most_twenty_codes_a_minute(django_capture_on_commit_callbacks):
