@@ -79,7 +79,7 @@ def test_a_visitor_with_a_message_waiting_gets_a_fresh_page_that_shows_it(client
 
     assert response.redirect_chain[-1][0] == "/"
     assert response.templates  # the flash message made it a page of its own
-    assert "You have signed out." in response.content.decode()
+    assert "You have logged out." in response.content.decode()
 
 
 def test_a_signed_in_person_and_a_bound_form_are_never_served_a_copy(client, db, production, user):

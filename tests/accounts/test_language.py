@@ -38,8 +38,8 @@ def test_a_sign_up_saves_the_language_its_page_was_in_and_its_emails_speak_it(
     assert response.status_code == 302
     assert User.objects.get(email=SIGNUP["email"]).language == "de"
     assert sorted(subjects_to(SIGNUP["email"])) == [
-        "Willkommen bei Signals Site",
-        "[Signals Site] Bitte bestätigen Sie Ihre E-Mail-Adresse",
+        "Willkommen bei Vitae",
+        "[Vitae] Bitte bestätigen Sie Ihre E-Mail-Adresse",
     ]
 
 
@@ -54,7 +54,7 @@ def test_an_account_made_outside_a_request_has_no_language_yet(django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         user = User.objects.create_user(email="admin-made@example.com", password=PASSWORD)
     assert user.language == ""
-    assert subjects_to(user.email) == ["Welcome to Signals Site"]  # the default language
+    assert subjects_to(user.email) == ["Welcome to Vitae"]  # the default language
 
 
 def test_the_footer_switch_saves_a_signed_in_persons_choice_on_their_account(client, user):
@@ -160,7 +160,7 @@ def test_the_welcome_email_of_a_user_created_with_a_language_speaks_it(django_ca
     with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         User.objects.create_user(email="ada@example.com", password=PASSWORD, language="de")
     [message] = mail.outbox
-    assert message.subject == "Willkommen bei Signals Site"
+    assert message.subject == "Willkommen bei Vitae"
     assert "Ihr Konto wurde angelegt" in message.body and "Ihr Konto wurde angelegt" in message.alternatives[0][0]
 
 
@@ -171,7 +171,7 @@ def test_the_new_device_warning_speaks_the_saved_language_not_the_log_in_pages(
     for browser in (Client(), Client()):
         with django_capture_on_commit_callbacks(execute=True):
             browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD}, **ENGLISH_BROWSER)
-    assert "Neue Anmeldung in Ihrem Konto bei Signals Site" in subjects_to(user.email)
+    assert "Neue Anmeldung in Ihrem Konto bei Vitae" in subjects_to(user.email)
 
 
 def test_the_deletion_emails_speak_the_saved_language_outside_a_request(make_user, settings):
@@ -185,9 +185,9 @@ def test_the_deletion_emails_speak_the_saved_language_outside_a_request(make_use
         day = date_format(due_at, "DATE_FORMAT")
     queued = DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email").order_by("enqueued_at")
     assert [task.args_kwargs["kwargs"]["message"]["subject"] for task in queued] == [
-        f"Ihr Konto bei Signals Site wird am {day} gelöscht",
-        "Ihr Konto bei Signals Site wird nicht gelöscht",
-        "Ihr Konto bei Signals Site wurde gelöscht",
+        f"Ihr Konto bei Vitae wird am {day} gelöscht",
+        "Ihr Konto bei Vitae wird nicht gelöscht",
+        "Ihr Konto bei Vitae wurde gelöscht",
     ]
 
 
@@ -202,7 +202,7 @@ def test_allauths_notices_speak_the_saved_language_outside_a_request(make_user, 
     ):
         get_adapter(request).send_notification_mail("account/email/password_changed", user)
     [message] = mail.outbox
-    assert message.subject == "[Signals Site] Passwort geändert"
+    assert message.subject == "[Vitae] Passwort geändert"
     assert "Ihr Passwort wurde geändert." in message.body
 
 
@@ -213,7 +213,7 @@ def test_a_log_in_code_speaks_the_accounts_language_not_the_browsers(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/login/code/", {"email": user.email}, **ENGLISH_BROWSER)
-    assert subjects_to(user.email) == ["[Signals Site] Anmeldecode"]
+    assert subjects_to(user.email) == ["[Vitae] Anmeldecode"]
 
 
 def test_an_email_to_an_address_without_an_account_speaks_the_requests_language(
@@ -222,4 +222,4 @@ def test_an_email_to_an_address_without_an_account_speaks_the_requests_language(
     make_user(language="en")
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/password/reset/", {"email": "nobody@example.com"}, **GERMAN_BROWSER)
-    assert subjects_to("nobody@example.com") == ["[Signals Site] Unbekanntes Konto"]
+    assert subjects_to("nobody@example.com") == ["[Vitae] Unbekanntes Konto"]
