@@ -115,3 +115,22 @@ def test_warming_up_renders_every_kept_page_in_every_language_without_a_query(
 def test_with_debug_on_nothing_is_warmed_up(db):
     warm_up(WSGIHandler())
     assert Client().get("/accounts/login/").templates
+
+
+def test_the_account_navigation_is_rendered_once_per_page_and_language_and_marks_each_page(
+    client, db, production, user
+):
+    client.force_login(user)
+    first = client.get("/profile/")
+    again = client.get("/profile/")
+    elsewhere = client.get("/accounts/activity/")
+
+    assert "layouts/account_nav_link.html" in [t.name for t in first.templates]
+    assert "layouts/account_nav_link.html" not in [t.name for t in again.templates]  # the worker's copy
+    assert '<a class="nav-link active" aria-current="page" href="/profile/">' in again.content.decode()
+    assert '<a class="nav-link active" aria-current="page" href="/accounts/activity/">' in elsewhere.content.decode()
+    assert 'aria-current="page" href="/profile/"' not in elsewhere.content.decode()
+    user.language = "de"
+    user.save(update_fields=["language"])
+    german = client.get("/profile/").content.decode()
+    assert ">Sicherheitsaktivität</a>" in german and ">Security activity</a>" not in german
