@@ -8,7 +8,7 @@ import pytest
 from allauth.account.adapter import get_adapter
 from django.core import mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.emails import send_email
@@ -118,6 +118,31 @@ def test_an_email_is_rendered_in_the_language_it_is_given(django_capture_on_comm
     [message] = mail.outbox
     assert message.subject == "[Vitae] Unbekanntes Konto"
     assert translation.get_language() == "en"  # the language of everything else is left alone
+
+
+@pytest.mark.parametrize(
+    "prefix", ["welcome", "new_device", "deletion_scheduled", "deletion_cancelled", "account_deleted"]
+)
+def test_a_site_name_with_markup_characters_reaches_subject_and_text_as_written(
+    settings, prefix, django_capture_on_commit_callbacks
+):
+    settings.SITE_NAME = "Smith & O'Neil <CVs>"
+    context = {
+        "first_name": "Ada",
+        "due_at": timezone.now(),
+        "when": timezone.now(),
+        "browser": "Firefox on Linux",
+        "place": "",
+        "ip": "192.0.2.1",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        send_email(prefix, to="ada@example.com", context=context)
+    [message] = mail.outbox
+    assert "Smith & O'Neil <CVs>" in message.subject
+    assert "&amp;" not in message.subject and "&#x27;" not in message.subject
+    assert "&amp;" not in message.body
+    html = message.alternatives[0][0]
+    assert "Smith &amp; O&#x27;Neil &lt;CVs&gt;" in html  # escaped where it is HTML
 
 
 # --- A process that dies: the commit carried its email, or nothing was committed -------------------------
