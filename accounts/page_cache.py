@@ -57,14 +57,16 @@ def render_once_for_signed_out_visitors(view: View) -> View:
         key = cache_key(request)
         cached = caches[CACHE_ALIAS].get(key)
         if cached is not None:
-            markup, content_type = cached
-            return HttpResponse(markup.replace(VISITOR_SLOT, get_token(request)), content_type=content_type)
+            markup, headers = cached
+            return HttpResponse(markup.replace(VISITOR_SLOT, get_token(request)), headers=headers)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()  # a TemplateResponse: none of the site's middleware changes one before rendering
         if isinstance(response, HttpResponse) and is_keepable(request, response):
             markup = CSRF_INPUT.sub(rf"\g<1>{VISITOR_SLOT}\g<2>", response.content.decode(response.charset))
-            caches[CACHE_ALIAS].set(key, (markup, response["Content-Type"]))
+            # The view's own headers too (allauth's never_cache: Expires, Cache-Control); its length changes.
+            headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
+            caches[CACHE_ALIAS].set(key, (markup, headers))
         return response
 
     wrapper.same_for_everyone = True  # type: ignore[attr-defined]  # how warm_up finds the pages
@@ -72,10 +74,15 @@ def render_once_for_signed_out_visitors(view: View) -> View:
 
 
 def is_the_same_for_everyone(request: HttpRequest) -> bool:
-    """A signed-out GET with no message waiting: what it shows depends on the URL and the language alone."""
+    """A signed-out GET of the page itself, no message waiting: what it shows depends on the language alone.
+
+    With a query string (``?next=…``) the page is rendered each time: a copy per query string would let anyone
+    fill the cache with ``?x=1``, ``?x=2``… and push out the pages everyone asks for.
+    """
     return (
         not settings.DEBUG
         and request.method in ("GET", "HEAD")
+        and not request.META.get("QUERY_STRING")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES  # the cookie storage's flash messages, shown once
     )
@@ -92,37 +99,56 @@ def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def cache_key(request: HttpRequest) -> str:
-    return f"{request.get_host()}|{translation.get_language()}|{request.get_full_path()}"
+    return f"{request.get_host()}|{translation.get_language()}|{request.path}"
 
 
 def warm_up(application: WSGIHandler) -> None:
-    """Render each page kept for signed-out visitors, in each language, through the whole middleware chain."""
+    """Render each page kept for signed-out visitors, in each language, through the whole middleware chain.
+
+    A page that does not answer 200 is logged (``warm_up_failed``: ``SITE_URL``'s host missing from
+    ``ALLOWED_HOSTS``, say) and left to be rendered by its first visitor; nothing here stops the server starting.
+    """
     if settings.DEBUG:
         return
     site = urlsplit(settings.SITE_URL)
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None
+    ) -> Callable[[bytes], object]:
+        statuses.append(status)
+        return len
+
     try:
-        for path in kept_paths():
-            for language, _name in settings.LANGUAGES:
-                environ = {
-                    "REQUEST_METHOD": "GET",
-                    "PATH_INFO": path,
-                    "SERVER_NAME": site.hostname or "localhost",
-                    "SERVER_PORT": str(site.port or (443 if site.scheme == "https" else 80)),
-                    "HTTP_HOST": site.netloc,
-                    "HTTP_ACCEPT_LANGUAGE": language,
-                    "wsgi.url_scheme": site.scheme,
-                    "wsgi.input": io.BytesIO(),
-                    "wsgi.errors": io.StringIO(),
-                }
-                application(environ, ignore_status).close()  # closing sends request_finished, as gunicorn does
+        with translation.override(None):  # the workers forked from here start with no language active
+            for path in kept_paths():
+                for language, _name in settings.LANGUAGES:
+                    environ = {
+                        "REQUEST_METHOD": "GET",
+                        "PATH_INFO": path,
+                        "SERVER_NAME": site.hostname or "localhost",
+                        "SERVER_PORT": str(site.port or (443 if site.scheme == "https" else 80)),
+                        "HTTP_HOST": site.netloc,
+                        "HTTP_ACCEPT_LANGUAGE": language,
+                        "wsgi.url_scheme": site.scheme,
+                        "wsgi.input": io.BytesIO(),
+                        "wsgi.errors": io.StringIO(),
+                    }
+                    application(environ, start_response).close()  # closing sends request_finished, as gunicorn does
+                    if not statuses[-1].startswith("200"):
+                        logger.warning(
+                            "a page kept for signed-out visitors could not be warmed up",
+                            extra={
+                                "event": "warm_up_failed",
+                                "path": path,
+                                "language": language,
+                                "status": statuses[-1],
+                            },
+                        )
     except Exception:  # noqa: BLE001 - a cold page is slower, never a reason not to start
         logger.exception("warming up the pages kept for signed-out visitors failed", extra={"event": "warm_up_failed"})
     finally:
         connections.close_all()  # nothing the master opened may be shared with the workers it forks
-
-
-def ignore_status(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[[bytes], object]:
-    return len
 
 
 def kept_paths() -> Iterator[str]:

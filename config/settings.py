@@ -133,7 +133,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 # Each worker's own copy of the signed-out pages that are the same for every visitor but the CSRF token
 # (accounts/page_cache.py): nothing in it is shared or secret, so a per-process cache is right.
 CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    # With DEBUG on (`make run`) nothing is kept, so an edited template or catalogue shows at once.
+    "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    if DEBUG
+    else "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "pages",
     "TIMEOUT": None,  # the markup changes only with a deploy, which restarts the workers
     "OPTIONS": {"MAX_ENTRIES": 500},  # a path per `next=`: bounded, the oldest culled

@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client, override_settings
+from django.utils import translation
 
 from accounts.page_cache import warm_up
 from testkit.people import PASSWORD
@@ -65,11 +67,25 @@ def test_each_language_has_its_own_copy(db, production):
     assert not again.templates and '<html lang="de"' in again.content.decode()
 
 
-def test_the_query_string_is_part_of_the_page(db, production):
+def test_a_page_with_a_query_string_is_rendered_each_time_so_nobody_can_fill_the_cache(db, production):
     Client().get("/accounts/login/")
-    with_next = Client().get("/accounts/login/?next=/profile/edit/")
-    assert with_next.templates
-    assert 'value="/profile/edit/"' in with_next.content.decode()
+    for _ in range(2):
+        with_next = Client().get("/accounts/login/?next=/profile/edit/")
+        assert with_next.templates
+        assert 'value="/profile/edit/"' in with_next.content.decode()
+    Client().get("/accounts/login/?x=1")
+    assert len(caches["pages"]._cache) == 1  # type: ignore[attr-defined]  # the plain page's copy alone
+
+
+def test_the_kept_page_keeps_the_views_own_headers(db, production):
+    first = Client().get("/accounts/login/")
+    second = Client().get("/accounts/login/")
+
+    assert not second.templates
+    assert "no-cache" in first["Cache-Control"]  # allauth's never_cache
+    for header in ("Cache-Control", "Expires", "Content-Type", "Content-Language", "Vary"):
+        assert second.get(header) == first.get(header), header
+    assert int(second["Content-Length"]) == len(second.content)
 
 
 def test_a_visitor_with_a_message_waiting_gets_a_fresh_page_that_shows_it(client, db, production, user):
@@ -109,6 +125,22 @@ def test_warming_up_renders_every_kept_page_in_every_language_without_a_query(
             assert response.status_code == 200
             assert not response.templates, (path, language)  # the copy made by the warm-up
             assert f'<html lang="{language}"' in response.content.decode()
+
+
+def test_a_page_that_cannot_be_warmed_up_is_logged_and_the_server_still_starts(db, production, caplog):
+    production.SITE_URL = "http://not-an-allowed-host.example"
+    warm_up(WSGIHandler())
+
+    failures = [r for r in caplog.records if getattr(r, "event", None) == "warm_up_failed"]
+    assert len(failures) == len(ENTRANCE_PAGES) * 2
+    assert {r.status for r in failures} == {"400 Bad Request"}
+
+
+def test_warming_up_leaves_no_language_active_for_the_workers(db, production):
+    production.SITE_URL = "http://testserver"
+    translation.deactivate()
+    warm_up(WSGIHandler())
+    assert translation.get_language() == production.LANGUAGE_CODE  # nothing active: the default
 
 
 @override_settings(DEBUG=True)
