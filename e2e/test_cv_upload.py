@@ -29,7 +29,7 @@ from testkit.files import stored_files
 from testkit.forms import field_error
 from testkit.http import Browser as RawBrowser
 from testkit.logs import log_lines
-from testkit.sites import Site
+from testkit.sites import Site, query
 
 LIMIT = 5 * 1024 * 1024  # the site's CV_MAX_UPLOAD_BYTES: the default
 # Big enough that a throttled line takes seconds over it, small enough to be a CV.
@@ -233,3 +233,21 @@ def test_without_javascript_the_plain_form_uploads_the_cv(browser: Browser, site
         assert download_cv(page, site, "Plain CV.pdf") == ("Plain CV.pdf", cv_files.make_pdf())
     finally:
         context.close()
+
+
+def test_an_upload_whose_session_ended_meanwhile_lands_on_the_log_in_page_as_a_page_of_its_own(
+    page: Page, site: Site, signed_up
+) -> None:
+    signed_up()
+    page.goto(f"{site.url}/profile/edit/")
+    choose_cv(page, "Late CV.pdf", cv_files.make_pdf())
+    query(site.env["DATABASE_URL"], "DELETE FROM django_session")  # logged out everywhere, from another device
+    save(page)
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/profile/edit/$"))
+    # The log-in page's own header and scripts, not its <main> inside the signed-in page's header.
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Log in with a passkey")).to_be_visible()
+    # The footer's language switch comes back to the page shown.
+    assert page.locator('footer input[name="next"]').input_value() == "/accounts/login/?next=/profile/edit/"

@@ -70,15 +70,17 @@ def clear_rate_limits(database_url: str) -> None:
 
 
 def query(database_url: str, statement: str) -> list[tuple]:
-    """The rows of one statement run against a site's database from outside the site (a constant: no parameters)."""
+    """The rows of one statement run against a site's database from outside the site (a constant: no parameters);
+    a statement that changes rows is committed at once, and gives no rows."""
     if database_url.startswith(POSTGRES_SCHEMES):
         import psycopg
 
         with psycopg.connect(database_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as connection:
-            return connection.execute(statement.encode()).fetchall()
+            cursor = connection.execute(statement.encode())
+            return cursor.fetchall() if cursor.description else []
     import sqlite3
 
-    database = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)
+    database = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
     try:
         return database.execute(statement).fetchall()
     finally:

@@ -73,6 +73,13 @@
 
   let shownPath = null
 
+  function isOneOf (url, candidates) {
+    const path = new URL(url, window.location.href).pathname
+    return candidates.some(function (candidate) {
+      return candidate !== null && new URL(candidate, window.location.href).pathname === path
+    })
+  }
+
   function pathOf (url) {
     const address = new URL(url, window.location.href)
     return address.pathname + address.search
@@ -101,6 +108,8 @@
       })
     }
     shownPath = pathOf(url)
+    // The footer's language switch comes back to the page now shown.
+    document.querySelectorAll('footer input[name="next"]').forEach(function (next) { next.value = shownPath })
     window.scrollTo(0, 0)
     enhanceAll(document)
     // Where a person's attention goes on a fresh page: the field in error, else the page's message, else its heading.
@@ -217,8 +226,13 @@
       })
       xhr.addEventListener('load', function () {
         request = null
-        if (xhr.responseXML && xhr.responseXML.body) {
-          showPage(xhr.responseXML, xhr.responseURL || form.action)
+        const answeredAt = xhr.responseURL || form.action
+        if (xhr.responseXML && xhr.responseXML.body && !isOneOf(answeredAt, [form.action, box.getAttribute('data-cv-success-url')])) {
+          // Somewhere else altogether (the session ended meanwhile: the log-in page): a page of its own, not this
+          // page's <main> in the wrong header.
+          window.location.assign(answeredAt)
+        } else if (xhr.responseXML && xhr.responseXML.body) {
+          showPage(xhr.responseXML, answeredAt)
         } else {
           setBusy(false)
           refuse(texts.cvTextFailed)
@@ -269,14 +283,6 @@
       })
     })
 
-    // Leaving the page would break the upload off: the browser asks first, as it does for a form being sent.
-    window.addEventListener('beforeunload', function (event) {
-      if (request) {
-        event.preventDefault()
-        event.returnValue = ''
-      }
-    })
-
     cancel.addEventListener('click', function () {
       if (request) {
         request.abort()
@@ -317,6 +323,15 @@
       choose(files[0])
     })
   }
+
+  // Leaving the page would break an upload off: the browser asks first, as it does for a form being sent. Once for the
+  // page, whichever field is uploading (a re-shown form is enhanced again).
+  window.addEventListener('beforeunload', function (event) {
+    if (document.querySelector('[data-cv-drop-zone][aria-busy="true"]')) {
+      event.preventDefault()
+      event.returnValue = ''
+    }
+  })
 
   function enhanceAll (root) {
     root.querySelectorAll('[data-cv-upload]').forEach(enhance)
