@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
@@ -52,8 +54,21 @@ class ProfileEditView(LoginRequiredMixin, UpdateView[User, ProfileForm]):
         except CVStorageUnavailable as fault:
             form.add_error("cv", str(fault))
             return self.form_invalid(form)
+        # A new language speaks at once: this message, and the cookie that keeps it once the person logs out.
+        translation.activate(self.object.language)
         messages.success(self.request, gettext("Your profile was saved."))
-        return HttpResponseRedirect(self.get_success_url())
+        response = HttpResponseRedirect(self.get_success_url())
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            self.object.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response
 
     def form_invalid(self, form: ProfileForm) -> HttpResponse:
         messages.error(self.request, gettext("Your profile was not saved. Please correct the errors below."))

@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var KEY = "theme";
-  var system = window.matchMedia("(prefers-color-scheme: dark)");
+  // A browser without matchMedia, or whose MediaQueryList has only the old addListener (Safari before 14), still
+  // gets the switch.
+  var system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : { matches: false };
 
   function storedChoice() {
     try {
@@ -26,11 +28,16 @@
     }
   }
 
-  system.addEventListener("change", function () {
+  function followSystem() {
     if (storedChoice() === "auto") {
       apply("auto");
     }
-  });
+  }
+  if (system.addEventListener) {
+    system.addEventListener("change", followSystem);
+  } else if (system.addListener) {
+    system.addListener(followSystem);
+  }
 
   var switcher = document.querySelector(".theme-switch");
   // Another tab changed the theme: follow it here too.

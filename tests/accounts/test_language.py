@@ -103,6 +103,17 @@ def test_the_profile_offers_the_language_and_saves_a_change(client, make_user):
     assert '<html lang="de"' in client.get("/profile/").content.decode()
 
 
+def test_a_new_language_on_the_profile_speaks_at_once_and_stays_after_logging_out(client, make_user):
+    user = make_user(language="en")
+    client.force_login(user)
+    response = client.post("/profile/edit/", {"first_name": "Ada", "last_name": "L", "language": "de"}, follow=True)
+
+    assert "Ihr Profil wurde gespeichert." in response.content.decode()  # the message, in the new language
+    assert client.cookies["django_language"].value == "de"
+    client.post("/accounts/logout/")
+    assert '<html lang="de"' in client.get("/accounts/login/").content.decode()
+
+
 def test_an_account_without_a_language_saves_the_one_its_profile_page_was_in(client, user):
     client.force_login(user)
     assert (
