@@ -65,9 +65,8 @@ def _allow_django_beside_playwright() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def smtp() -> Iterator[SMTPSink]:
     """The mail server every instance sends to; tests read the emails from it."""
-    sink = SMTPSink().start()
-    yield sink
-    sink.stop()
+    with SMTPSink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,12 @@ import base64
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
 from testkit.people import PASSWORD, unique_email
+from testkit.sites import Site
 from testkit.smtp import SMTPSink
 from testkit.totp import AuthenticatorApp
 
@@ -260,3 +262,12 @@ def watch_csp_violations(page: Page) -> list[str]:
         })"""
     )
     return seen
+
+
+def download_cv(page: Page, site: Site, link_name: str) -> tuple[str, bytes]:
+    """Download the CV through its link on the profile page: the name the browser saves it under, and its bytes."""
+    page.goto(f"{site.url}/profile/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=link_name).click()
+    download = download_info.value
+    return download.suggested_filename, Path(download.path()).read_bytes()

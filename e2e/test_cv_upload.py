@@ -3,18 +3,18 @@ its progress, cancel it; and the plain form for a browser without JavaScript."""
 
 import re
 import time
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.scanning import blocking_violations, describe
 from e2e.steps import (
     DROP_HINT,
     Account,
     choose_cv,
     cv_refusal,
     cv_upload_status,
+    download_cv,
     drop_cv,
     drop_files,
     log_in,
@@ -42,14 +42,6 @@ def sizeable_pdf(size: int) -> bytes:
     return cv_files.make_pdf().ljust(size, b" ")
 
 
-def download_cv(page: Page, site: Site, link_name: str) -> tuple[str, bytes]:
-    page.goto(f"{site.url}/profile/")
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=link_name).click()
-    download = download_info.value
-    return download.suggested_filename, Path(download.path()).read_bytes()
-
-
 def posts_to_the_edit_page(site: Site) -> int:
     """How many POSTs to /profile/edit/ the server has answered, from its access log."""
     return sum(
@@ -61,15 +53,6 @@ def posts_to_the_edit_page(site: Site) -> int:
 
 def save(page: Page) -> None:
     page.get_by_role("button", name="Save profile").click()
-
-
-def no_serious_accessibility_violation(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
 
 
 def test_a_dropped_pdf_is_uploaded_and_downloads_byte_for_byte(page: Page, site: Site, signed_up) -> None:
@@ -112,7 +95,7 @@ def test_a_slow_upload_shows_its_progress_up_to_100_percent(page: Page, site: Si
     save(page)
     expect(upload_progress_bar(page)).to_be_visible()
     expect(cv_upload_status(page)).to_have_text("Uploading Long CV.pdf…")
-    assert no_serious_accessibility_violation(page) == []  # the page as it is mid-upload
+    assert not (violations := blocking_violations(page)), describe(violations)  # the page as it is mid-upload
     expect(page.get_by_text("Your profile was saved.")).to_be_visible(timeout=30_000)
 
     seen = upload_progress_seen(page)
@@ -185,7 +168,7 @@ def test_a_refused_file_is_never_sent_and_is_refused_in_the_servers_words(
     assert posts_to_the_edit_page(site) == posts_before
     assert stored_files(site.media_root) == stored_before
     assert said_by_the_browser == said_by_the_server(site, account, name, data, mime_type)
-    assert no_serious_accessibility_violation(page) == []
+    assert not (violations := blocking_violations(page)), describe(violations)
 
 
 def said_by_the_server(site: Site, account: Account, name: str, data: bytes, mime_type: str) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.steps import confirm_with_password, log_in, navbar, plain_text, sign_up, upload_cv
+from e2e.steps import Account, confirm_with_password, log_in, navbar, plain_text, sign_up, upload_cv
 from testkit import cv_files
 from testkit.processes import task_worker
-from testkit.sites import Site, serve, task_results
+from testkit.sites import Site, query, serve, task_results
 from testkit.smtp import SMTPSink
 
 DELETED = "Your account has been deleted."
@@ -45,8 +45,18 @@ def cv_file_of(site: Site, content: bytes) -> Path:
     return path
 
 
-def scheduled_deletions(site: Site) -> list[dict]:
-    return [task for task in task_results(site.env["DATABASE_URL"]) if task["task_path"] == DELETION_TASK]
+def user_id_of(site: Site, email: str) -> int:
+    [(user_id,)] = query(site.env["DATABASE_URL"], f"SELECT id FROM accounts_user WHERE email = '{email}'")  # noqa: S608
+    return user_id
+
+
+def scheduled_deletions(site: Site, user_id: int) -> list[dict]:
+    """The deletion tasks of one account (the sites share a database with other tests' accounts)."""
+    return [
+        task
+        for task in task_results(site.env["DATABASE_URL"])
+        if task["task_path"] == DELETION_TASK and task["kwargs"].get("user_id") == user_id
+    ]
 
 
 def open_the_deletion_page(page: Page, site: Site, password: str) -> None:
@@ -64,6 +74,17 @@ def expect_deleted(page: Page, site: Site, email: str, password: str) -> None:
     expect(navbar(page).get_by_role("link", name="Log in")).to_be_visible()
     log_in(page, site.url, email, password)
     expect(page.get_by_text(LOG_IN_FAILED)).to_be_visible()
+
+
+def expect_deleted_at_once(
+    page: Page, site: Site, smtp: SMTPSink, account: Account, user_id: int, cv_file: Path
+) -> None:
+    """ "Delete now": the goodbye email, the CV file gone once the worker ran, no deletion left scheduled, and the
+    account gone as :func:`expect_deleted` sees it."""
+    smtp.wait_for(account.email, "has been deleted")
+    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
+    assert scheduled_deletions(site, user_id) == []
+    expect_deleted(page, site, account.email, account.password)
 
 
 def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
@@ -113,22 +134,20 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
 def test_delete_now_straight_from_the_deletion_page(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
     site = deferring_site
     account = sign_up(page, site.url, smtp)
+    user_id = user_id_of(site, account.email)
     upload_cv(page, site.url, "Now CV.odt", cv_files.make_odt() + b" ")
     cv_file = cv_file_of(site, cv_files.make_odt() + b" ")
     open_the_deletion_page(page, site, account.password)
 
     page.get_by_role("button", name="Delete now").click()
 
-    expect(page.get_by_text(DELETED)).to_be_visible()
-    smtp.wait_for(account.email, "has been deleted")
-    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
-    assert scheduled_deletions(site) == []
-    expect_deleted(page, site, account.email, account.password)
+    expect_deleted_at_once(page, site, smtp, account, user_id, cv_file)
 
 
 def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
     site = deferring_site
     account = sign_up(page, site.url, smtp)
+    user_id = user_id_of(site, account.email)
     cv_content = cv_files.make_odt() + b"  "
     upload_cv(page, site.url, "Grace CV.odt", cv_content)
     cv_file = cv_file_of(site, cv_content)
@@ -143,7 +162,7 @@ def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, sm
     notice = plain_text(smtp.wait_for(account.email, "will be deleted on"))
     assert "Log in before then and choose “Keep my account”" in notice
     assert f"{site.url}/accounts/login/" in notice
-    [task] = scheduled_deletions(site)
+    [task] = scheduled_deletions(site, user_id)
     assert task["status"] == "READY"
     assert cv_file.exists()
 
@@ -161,7 +180,7 @@ def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, sm
     expect(page.get_by_text("Your account will not be deleted.")).to_be_visible()
     expect(page.get_by_role("link", name="Grace CV.odt")).to_be_visible()
     smtp.wait_for(account.email, "will not be deleted")
-    assert scheduled_deletions(site) == []
+    assert scheduled_deletions(site, user_id) == []
 
     # Again, and this time "Delete now" from the grace period's page.
     open_the_deletion_page(page, site, account.password)
@@ -171,16 +190,13 @@ def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, sm
     expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
     page.get_by_role("button", name="Delete now").click()
 
-    expect(page.get_by_text(DELETED)).to_be_visible()
-    smtp.wait_for(account.email, "has been deleted")
-    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
-    assert scheduled_deletions(site) == []
-    expect_deleted(page, site, account.email, account.password)
+    expect_deleted_at_once(page, site, smtp, account, user_id, cv_file)
 
 
 def test_the_worker_deletes_an_account_whose_time_has_come(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
     site = deferring_site
     account = sign_up(page, site.url, smtp)
+    user_id = user_id_of(site, account.email)
     cv_content = cv_files.make_odt() + b"   "
     upload_cv(page, site.url, "Late CV.odt", cv_content)
     cv_file = cv_file_of(site, cv_content)
@@ -200,6 +216,8 @@ def test_the_worker_deletes_an_account_whose_time_has_come(page: Page, deferring
 
     smtp.wait_for(account.email, "has been deleted", timeout=30)
     wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
-    wait_until(lambda: [task["status"] for task in scheduled_deletions(site)] == ["SUCCESSFUL"], "the task succeeds")
+    wait_until(
+        lambda: [task["status"] for task in scheduled_deletions(site, user_id)] == ["SUCCESSFUL"], "the task succeeds"
+    )
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_text(LOG_IN_FAILED)).to_be_visible()

@@ -11,8 +11,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
+from e2e.scanning import BLOCKING_IMPACTS, describe, validate_html
 from e2e.steps import sign_up
-from e2e.test_pages import BLOCKING_IMPACTS, Scan, describe, validate_html
 from testkit.processes import PROJECT_DIR
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
@@ -156,9 +156,7 @@ def matrix(browser: Browser, site: Site, smtp: SMTPSink, tmp_path_factory: pytes
 @pytest.fixture(scope="module")
 def html_errors(matrix: Matrix) -> dict[Path, list[str]]:
     """The Nu checker, once for every page in both languages (the JVM starts once)."""
-    return validate_html(
-        {f"{language}-{name}": Scan(r.html_file, r.status, [], []) for (language, name), r in matrix.results.items()}
-    )
+    return validate_html([results.html_file for results in matrix.results.values()])
 
 
 def test_the_matrix_reached_every_page_in_every_language(matrix: Matrix) -> None:

@@ -1,28 +1,19 @@
 """Every page a person can reach, signed out and signed in: valid HTML5 and no serious axe-core violation."""
 
-import json
-import re
 import shutil
-import subprocess
-import traceback
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Browser, expect
 
+from e2e.scanning import PageScanner, Scan, describe, scan_walk, validate_html
 from e2e.steps import confirm_with_password, link_in, log_in, navbar
 from testkit import cv_files
 from testkit.people import PASSWORD, unique_email
-from testkit.processes import PROJECT_DIR
 from testkit.sites import Site, serve
 from testkit.smtp import SMTPSink
-
-VNU_JAR = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 # Every page the scan visits, in the order a person meets them; each one is a test of its own below.
 PAGES = [
@@ -70,74 +61,6 @@ EXPECTED_STATUS = {
     "CV storage unavailable": 503,
     "too many requests": 429,
 }
-
-
-@dataclass
-class Scan:
-    html_file: Path
-    status: int
-    violations: list[dict]
-    browser_errors: list[str]
-
-
-class PageScanner:
-    """Keeps each page's HTML exactly as served and runs axe-core on it as the browser shows it."""
-
-    def __init__(self, page: Page, html_dir: Path, screenshot_dir: Path, pages: list[str] = PAGES) -> None:
-        self.page = page
-        self.pages = pages
-        self.html_dir = html_dir
-        self.screenshot_dir = screenshot_dir
-        self.axe = Axe()
-        self.scans: dict[str, Scan] = {}
-        self.broken_off: str | None = None
-        self.console_errors: list[str] = []
-        self.failed_resources: list[str] = []
-        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
-        page.on("response", self._check_resource)
-
-    def _check_resource(self, response: Response) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
-            self.failed_resources.append(f"{response.status} {response.url}")
-
-    def record(self, name: str, response: Response | None) -> None:
-        assert name in self.pages, f"{name!r} is not listed in the scan's pages"
-        assert response is not None, f"{name}: no response"
-        html_file = self.html_dir / f"{len(self.scans):02d}-{re.sub('[^a-z0-9]+', '-', name).strip('-')}.html"
-        html_file.write_bytes(response.body())
-        results = self.axe.run(self.page)
-        violations = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
-        if violations:
-            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=self.screenshot_dir / f"{html_file.stem}.png", full_page=True)
-        if response.status >= 400:
-            # The browser reports the page's own error status in the console too; that one is intended.
-            self.console_errors = [error for error in self.console_errors if "Failed to load resource" not in error]
-        problems = self.failed_resources + self.console_errors
-        self.scans[name] = Scan(html_file, response.status, violations, browser_errors=problems)
-        self.console_errors, self.failed_resources = [], []
-
-    def visit(self, name: str, url: str) -> None:
-        self.record(name, self.page.goto(url))
-
-    def submit(self, name: str, click: Callable[[], None]) -> None:
-        """Submit a form and record the page it leads to (after any redirect)."""
-        with self.page.expect_navigation() as navigation:
-            click()
-        self.record(name, navigation.value)
-
-    def upload(self, name: str, click: Callable[[], None]) -> None:
-        """Submit the profile form with a CV and record the page the server answers with: static/js/cv-upload.js
-        posts the form itself (to show its progress) and puts that page in place of the edit page."""
-        with self.page.expect_response(
-            lambda response: response.request.resource_type == "xhr" and not 300 <= response.status < 400
-        ) as answer:
-            click()
-        self.page.locator("#main [data-cv-progress]:not([hidden])").wait_for(state="detached")
-        self.record(name, answer.value)
-
-    def navigation(self) -> AbstractContextManager:
-        return self.page.expect_navigation()
 
 
 @contextmanager
@@ -282,22 +205,17 @@ def scanned(
     deferring_site: Site,
     smtp: SMTPSink,
     tmp_path_factory: pytest.TempPathFactory,
-    pytestconfig,
+    pytestconfig: pytest.Config,
 ) -> PageScanner:
-    """Walk through the whole site once, keeping every page it meets; a walk that breaks off keeps the rest."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    screenshots = Path(pytestconfig.getoption("--output")) / "pages"
-    scanner = PageScanner(page, tmp_path_factory.mktemp("pages"), screenshots)
-    try:
-        walk_through_the_site(scanner, site, deferring_site, smtp)
-    except Exception:  # reported by test_the_scan_reached_every_page_with_its_expected_status
-        scanner.broken_off = traceback.format_exc()
-        screenshots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=screenshots / "walk-broken-off.png", full_page=True)
-    context.close()
-    return scanner
+    """Walk through the whole site once, keeping every page it meets."""
+    return scan_walk(
+        browser,
+        pytestconfig,
+        tmp_path_factory,
+        "pages",
+        PAGES,
+        lambda scanner: walk_through_the_site(scanner, site, deferring_site, smtp),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -307,39 +225,7 @@ def scans(scanned: PageScanner) -> dict[str, Scan]:
 
 @pytest.fixture(scope="module")
 def html_errors(scans: dict[str, Scan]) -> dict[Path, list[str]]:
-    return validate_html(scans)
-
-
-def validate_html(scans: dict[str, Scan]) -> dict[Path, list[str]]:
-    """Validate every page with the W3C Nu checker in one run: the JVM starts once."""
-    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `npm ci`"
-    assert shutil.which("java"), "java is needed for the Nu HTML checker"
-    files = [str(scan.html_file) for scan in scans.values()]
-    result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.stdout.startswith("{"), f"the Nu checker did not run:\n{result.stderr}"
-    messages = json.loads(result.stdout)["messages"]
-    errors: dict[Path, list[str]] = {Path(file): [] for file in files}
-    for message in messages:
-        if message["type"] in {"error", "non-document-error"}:
-            file = Path(message["url"].removeprefix("file:"))
-            line = message.get("lastLine", "?")
-            errors.setdefault(file, []).append(f"{file.name}:{line}: {message['message']}")
-    return errors
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
-        for node in violation["nodes"]:
-            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
-            lines.extend(f"      {line}" for line in node.get("failureSummary", "").splitlines())
-    return "\n".join(lines)
+    return validate_html([scan.html_file for scan in scans.values()])
 
 
 def test_the_scan_reached_every_page_with_its_expected_status(scanned: PageScanner) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e.steps import download_cv
 from testkit import cv_files
 from testkit.sites import Site
 
@@ -17,14 +18,6 @@ def upload_cv(page: Page, site: Site, name: str, data: bytes, mime_type: str) ->
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("CV", exact=True).set_input_files(files=[{"name": name, "mimeType": mime_type, "buffer": data}])
     page.get_by_role("button", name="Save profile").click()
-
-
-def download_cv(page: Page, site: Site, link_name: str) -> tuple[str, bytes]:
-    page.goto(f"{site.url}/profile/")
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=link_name).click()
-    download = download_info.value
-    return download.suggested_filename, Path(download.path()).read_bytes()
 
 
 def test_profile_and_cv_from_upload_to_removal(page: Page, site: Site, signed_up) -> None:

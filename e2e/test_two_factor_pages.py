@@ -2,14 +2,13 @@
 site served at localhost (WebAuthn needs a host name): valid HTML5, no serious axe-core violation, no broken
 resource and no CSP violation. The walk and its checks are those of ``e2e/test_pages.py``."""
 
-import traceback
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from e2e.scanning import PageScanner, Scan, describe, scan_walk, validate_html
 from e2e.steps import VirtualAuthenticator, log_in, navbar, recovery_codes, sign_up
-from e2e.test_pages import PageScanner, Scan, describe, validate_html
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
 from testkit.totp import AuthenticatorApp
@@ -111,22 +110,21 @@ def walk_through_two_factor(scanner: PageScanner, site: Site, smtp: SMTPSink) ->
 
 @pytest.fixture(scope="module")
 def scanned(
-    browser: Browser, localhost_site: Site, smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory, pytestconfig
+    browser: Browser,
+    localhost_site: Site,
+    smtp: SMTPSink,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
 ) -> PageScanner:
-    """Walk through the pages once, keeping every page it meets; a walk that breaks off keeps the rest."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    screenshots = Path(pytestconfig.getoption("--output")) / "two-factor-pages"
-    scanner = PageScanner(page, tmp_path_factory.mktemp("two-factor-pages"), screenshots, pages=PAGES)
-    try:
-        walk_through_two_factor(scanner, localhost_site, smtp)
-    except Exception:  # reported by test_the_scan_reached_every_page
-        scanner.broken_off = traceback.format_exc()
-        screenshots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=screenshots / "walk-broken-off.png", full_page=True)
-    context.close()
-    return scanner
+    """Walk through the pages once, keeping every page it meets."""
+    return scan_walk(
+        browser,
+        pytestconfig,
+        tmp_path_factory,
+        "two-factor-pages",
+        PAGES,
+        lambda scanner: walk_through_two_factor(scanner, localhost_site, smtp),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +134,7 @@ def scans(scanned: PageScanner) -> dict[str, Scan]:
 
 @pytest.fixture(scope="module")
 def html_errors(scans: dict[str, Scan]) -> dict[Path, list[str]]:
-    return validate_html(scans)
+    return validate_html([scan.html_file for scan in scans.values()])
 
 
 def test_the_scan_reached_every_page(scanned: PageScanner) -> None:

@@ -137,6 +137,12 @@ class SMTPSink:
         self.release()
         self._controller.stop()
 
+    def __enter__(self) -> "SMTPSink":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def clear(self) -> None:
         with self._handler.lock:
             self._handler.attempts.clear()

@@ -175,9 +175,8 @@ def browser_as(live_server, client) -> Callable[..., Browser]:
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SMTPSink]:
-    sink = SMTPSink().start()
-    yield sink
-    sink.stop()
+    with SMTPSink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -320,24 +320,22 @@ def test_adding_and_removing_a_key_is_recorded_as_a_passkey_or_a_security_key(us
 # --- Behind proxies --------------------------------------------------------------------------------
 
 
-def test_behind_a_proxy_the_address_the_proxy_saw_is_recorded(visitor, user, settings):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    visitor.post(
-        "/accounts/login/",
-        {"login": user.email, "password": PASSWORD},
-        HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7",
-    )
-    assert latest(user).ip == "203.0.113.7"  # the last entry: written by our proxy; the first by the client
-
-
-def test_behind_two_proxies_the_address_the_outer_one_saw_is_recorded(visitor, user, settings):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
-    visitor.post(
-        "/accounts/login/",
-        {"login": user.email, "password": PASSWORD},
-        HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.9, 10.0.0.2",
-    )
-    assert latest(user).ip == "198.51.100.9"
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "recorded"),
+    [
+        # The last entry is written by our proxy; the first ones by whoever sent the request.
+        (1, "198.51.100.9, 203.0.113.7", "203.0.113.7"),
+        # Two proxies: the address the outer one saw, not the inner proxy's own.
+        (2, "192.0.2.1, 198.51.100.9, 10.0.0.2", "198.51.100.9"),
+    ],
+    ids=["one proxy", "two proxies"],
+)
+def test_behind_proxies_the_address_the_outermost_trusted_one_saw_is_recorded(
+    visitor, user, settings, proxies, forwarded_for, recorded
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    visitor.post("/accounts/login/", {"login": user.email, "password": PASSWORD}, HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert latest(user).ip == recorded
 
 
 def test_without_trusted_proxies_a_forwarded_address_is_ignored(visitor, user):

@@ -145,13 +145,10 @@ def test_a_retried_email_is_delivered_once_the_server_is_back(database_tasks, sm
     User.objects.create_user(email="later@example.com", password="pw")
     run_worker()
     assert DBTaskResult.objects.filter(status="READY").count() == 1
-    sink = SMTPSink(port=smtp_down).start()
-    try:
+    with SMTPSink(port=smtp_down) as sink:
         make_retries_due()
         run_worker()
         sink.wait_for("later@example.com", "Welcome to", timeout=5)
-    finally:
-        sink.stop()
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
 
 
@@ -195,15 +192,12 @@ def test_with_the_immediate_backend_a_failed_send_costs_one_log_line_and_no_trac
     ids=["recipient", "sender", "data", "authentication"],
 )
 def test_a_permanent_refusal_is_logged_once_as_rejected_and_not_retried(database_tasks, send_to, answers, caplog):
-    sink = SMTPSink(answers=answers).start()
-    try:
+    with SMTPSink(answers=answers) as sink:
         send_to(sink)
         User.objects.create_user(email="refused@example.com", password="pw")
         run_worker()
         make_retries_due()
         run_worker()
-    finally:
-        sink.stop()
     [result] = email_results()  # one attempt, no retry queued
     assert result.status == "FAILED"
     assert result.exception_class_path == "accounts.delivery.EmailRejected"
@@ -219,8 +213,7 @@ def test_a_permanent_refusal_is_logged_once_as_rejected_and_not_retried(database
 
 @pytest.mark.django_db(transaction=True)
 def test_a_temporary_refusal_is_retried_with_the_same_message_id_until_it_is_accepted(database_tasks, send_to, caplog):
-    sink = SMTPSink(answers={"DATA": "451 4.3.0 Try again later"}).start()
-    try:
+    with SMTPSink(answers={"DATA": "451 4.3.0 Try again later"}) as sink:
         send_to(sink)
         User.objects.create_user(email="later@example.com", password="pw")
         run_worker()
@@ -229,8 +222,6 @@ def test_a_temporary_refusal_is_retried_with_the_same_message_id_until_it_is_acc
         sink.answers.clear()  # the server is well again
         make_retries_due()
         run_worker()
-    finally:
-        sink.stop()
     assert [result.status for result in email_results()] == ["FAILED", "FAILED", "SUCCESSFUL"]
     assert [attempt.accepted for attempt in sink.attempts] == [False, False, True]
     message_ids = {attempt.message["Message-ID"] for attempt in sink.attempts}
@@ -247,15 +238,12 @@ def test_a_temporary_refusal_is_retried_with_the_same_message_id_until_it_is_acc
 def test_a_failure_after_the_server_accepted_the_message_does_not_send_it_again(
     database_tasks, send_to, at_quit, caplog
 ):
-    sink = SMTPSink(at_quit=at_quit).start()
-    try:
+    with SMTPSink(at_quit=at_quit) as sink:
         send_to(sink)
         User.objects.create_user(email="once@example.com", password="pw")
         run_worker()
         make_retries_due()
         run_worker()
-    finally:
-        sink.stop()
     assert len(sink.messages) == 1
     assert [result.status for result in email_results()] == ["SUCCESSFUL"]
     assert len(recorded_events(caplog.records, "email_sent")) == 1
