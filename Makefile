@@ -7,11 +7,11 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8000
 
-.PHONY: help install messages translations run serve worker test test-sqlite test-postgres test-deps lint format bench
+.PHONY: help install messages translations run serve worker test test-unit test-e2e test-deps lint format bench
 
 help:
 	@echo "make run     serve the site at http://127.0.0.1:$(PORT) (debug, SQLite, console email)"
-	@echo "make test    install what is missing, then run every test (SQLite, then PostgreSQL)"
+	@echo "make test    install what is missing, then lint and run every test: unit (SQLite, PostgreSQL), end-to-end"
 	@echo "make serve   the production server (gunicorn + WhiteNoise) on 127.0.0.1:$(PORT)"
 	@echo "make worker  the task worker for DJANGO_TASKS_BACKEND=database"
 	@echo "make lint    ruff check, format check and mypy (django-stubs)"
@@ -59,7 +59,7 @@ test-deps: messages
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
-	test -x /usr/bin/pg_ctlcluster || missing="$$missing postgresql"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
@@ -67,13 +67,20 @@ test-deps: messages
 	fi
 	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund
 
-test: test-deps lint test-sqlite test-postgres
+# Each leg where it means something (README, Tests): the unit and integration tests on both databases, the end-to-end
+# journeys once, on PostgreSQL (production's), each on a throw-away server of its own. Both cores, and the slowest
+# tests named at the end of each leg.
+PYTEST := $(UV) run pytest -p no:cacheprovider --numprocesses 2 --durations 15
 
-test-sqlite:
-	$(UV) run pytest
+test: test-deps lint test-unit test-e2e
 
-test-postgres:
-	bin/with-postgres $(UV) run pytest
+test-unit:
+	$(PYTEST) tests
+	bin/with-postgres $(PYTEST) tests
+
+# --dist loadfile: a module's journeys share its site, so they run in one process, one after the other.
+test-e2e:
+	bin/with-postgres $(PYTEST) --dist loadfile e2e
 
 lint: install
 	$(UV) run ruff check .

@@ -1,17 +1,24 @@
 """End-to-end fixtures: the site served as in production (gunicorn, debug off), an SMTP sink, Chromium."""
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
 from e2e.steps import Account, sign_up
-from testkit.processes import PROJECT_DIR, Gunicorn
-from testkit.sites import clear_rate_limits, prepare, production_env, serve, throwaway_database
+from testkit.processes import PROJECT_DIR
+from testkit.sites import (
+    Site,
+    clear_rate_limits,
+    collect_static,
+    migrated_database,
+    production_env,
+    serve,
+    throwaway_database,
+)
 from testkit.smtp import SMTPSink
 
 ARTIFACTS_DIR = PROJECT_DIR / "e2e-artifacts"
@@ -37,9 +44,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """A failed journey's report ends with the server's log: a 500's traceback is there, not in the browser."""
     report = yield
-    site = getattr(item, "funcargs", {}).get("site")
-    if report.when == "call" and report.failed and isinstance(site, Gunicorn):
-        report.sections.append(("site log (last 60 lines)", "\n".join(site.log_text().splitlines()[-60:])))
+    if report.when == "call" and report.failed:
+        for site in getattr(item, "funcargs", {}).values():
+            if isinstance(site, Site):
+                for process in filter(None, (site, site.worker)):
+                    last_lines = "\n".join(process.log_text().splitlines()[-60:])
+                    report.sections.append((f"{process.name} log (last 60 lines)", last_lines))
     return report
 
 
@@ -60,39 +70,79 @@ def _allow_django_beside_playwright() -> Iterator[None]:
 
 
 # --- The served site -----------------------------------------------------------------------------
+#
+# Each module gets a site of its own: a copy of one migrated database, its own media folder and mail server, gunicorn
+# as `make serve` runs it (debug off, WhiteNoise over collected static files) and the task worker beside it, as in
+# production. Nothing one module does (an account, a queued task, a counter) is seen by another.
 
 
 @pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database migrated once per run; every module's database starts as a copy of it."""
+    with migrated_database(tmp_path_factory.mktemp("template")) as database_url:
+        yield database_url
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Path:
+    """The static files as `collectstatic` gathers them for production, once per run (they never change in a run)."""
+    workdir = tmp_path_factory.mktemp("static")
+    collect_static(production_env(workdir, migrated_template))
+    return workdir / "static"
+
+
+@pytest.fixture(scope="module")
 def smtp() -> Iterator[SMTPSink]:
-    """The mail server every instance sends to; tests read the emails from it."""
+    """The mail server the module's site sends to; tests read the emails from it."""
     with SMTPSink() as sink:
         yield sink
 
 
-@pytest.fixture(scope="session")
-def site_env(smtp: SMTPSink) -> Iterator[dict[str, str]]:
-    """A migrated database, a media folder and collected static files, shared by every instance."""
-    workdir = Path(tempfile.mkdtemp(prefix="e2e-site-"))
-    try:
-        with throwaway_database(workdir) as database_url:
-            env = production_env(
-                workdir, database_url, DJANGO_TASKS_BACKEND="immediate", EMAIL_URL=smtp.url, E2E_WORKDIR=str(workdir)
-            )
-            prepare(env)
-            yield env
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+@pytest.fixture(scope="module")
+def site_env(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
+    static_root: Path,
+    smtp: SMTPSink,
+) -> Iterator[dict[str, str]]:
+    """The module's own database (a copy of the migrated one), media folder and mail server, with production's
+    settings: what every instance of the module's site is started with."""
+    workdir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with throwaway_database(workdir, template=migrated_template) as database_url:
+        yield production_env(workdir, database_url, EMAIL_URL=smtp.url, DJANGO_STATIC_ROOT=str(static_root))
 
 
-@pytest.fixture(scope="session")
-def site(site_env: dict[str, str]) -> Iterator[Gunicorn]:
-    """The site under test: gunicorn with two workers, WhiteNoise, debug off, plain HTTP."""
+@pytest.fixture(scope="module")
+def another_site_env(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
+    static_root: Path,
+    smtp: SMTPSink,
+) -> Iterator[Callable[..., dict[str, str]]]:
+    """``another_site_env(**overrides)``: the environment of a second site, on a database of its own (a copy of the
+    migrated one) with its own media folder, for a journey that needs the site otherwise configured."""
+    with ExitStack() as stack:
+
+        def make(**overrides: str) -> dict[str, str]:
+            workdir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+            database_url = stack.enter_context(throwaway_database(workdir, template=migrated_template))
+            settings = {"EMAIL_URL": smtp.url, "DJANGO_STATIC_ROOT": str(static_root), **overrides}
+            return production_env(workdir, database_url, **settings)
+
+        yield make
+
+
+@pytest.fixture(scope="module")
+def site(site_env: dict[str, str]) -> Iterator[Site]:
+    """The site under test: gunicorn with two workers, WhiteNoise, debug off, plain HTTP, and its task worker."""
     with serve(site_env, "site") as running:
         yield running
 
 
-@pytest.fixture(scope="session")
-def localhost_site(site_env: dict[str, str]) -> Iterator[Gunicorn]:
+@pytest.fixture(scope="module")
+def localhost_site(site_env: dict[str, str]) -> Iterator[Site]:
     """The same site, served and browsed at http://localhost:<port>: a browser refuses WebAuthn (security keys,
     passkeys) on an IP address, and allauth takes the key's site (relying party) from the request's host name."""
     with serve(site_env, "localhost-site", host="localhost") as running:
@@ -126,7 +176,7 @@ def page(page: Page) -> Page:
 
 
 @pytest.fixture
-def signed_up(page: Page, site: Gunicorn, smtp: SMTPSink) -> Callable[..., Account]:
+def signed_up(page: Page, site: Site, smtp: SMTPSink) -> Callable[..., Account]:
     """``signed_up()`` signs a new person up in ``page`` and returns their email and password."""
 
     def make(email: str | None = None) -> Account:

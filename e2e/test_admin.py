@@ -1,7 +1,6 @@
 """The admin in production mode as an operator meets it: first log-in, every page, the add-upload-delete journey."""
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -13,8 +12,8 @@ from e2e.steps import link_in
 from testkit import cv_files
 from testkit.files import stored_files
 from testkit.people import PASSWORD, unique_email
-from testkit.processes import task_worker
-from testkit.sites import Site, serve
+from testkit.polling import wait_until
+from testkit.sites import Site
 from testkit.smtp import SMTPSink
 
 # /admin/<app>/<model>/<object id>/<page>/: an object's pages (change, history, delete, password, cv).
@@ -43,11 +42,9 @@ class BrowserProblems:
 
 
 @pytest.fixture(scope="module")
-def admin_site(site_env: dict[str, str]) -> Iterator[Site]:
+def admin_site(site: Site) -> Site:
     """The site as production runs it: emails and file cleanup queued in the database, a worker beside it."""
-    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "admin", workers=2) as site:
-        with task_worker("admin-worker", site.env, site.log.parent, "--interval", "0.2"):
-            yield site
+    return site
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +109,6 @@ def upload_cv_on_change_page(page: Page, name: str, data: bytes) -> None:
     expect(page.get_by_text("was changed successfully")).to_be_visible()
 
 
-def wait_until_gone(site: Site, name: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while name in stored_files(site.media_root) and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
 def test_add_a_user_upload_a_cv_then_bulk_delete_the_user(admin_page: Page, admin_site: Site, smtp: SMTPSink) -> None:
     page, site, email = admin_page, admin_site, unique_email("added")
 
@@ -139,8 +130,8 @@ def test_add_a_user_upload_a_cv_then_bulk_delete_the_user(admin_page: Page, admi
     page.get_by_role("button", name="Yes, I’m sure").click()
     expect(page.get_by_text("Successfully deleted 1 user.")).to_be_visible()
 
-    wait_until_gone(site, stored_cv)
-    assert stored_cv not in stored_files(site.media_root)
+    wait_until(lambda: stored_cv not in stored_files(site.media_root), "the worker deletes the CV after the commit")
+    site.wait_for_tasks()
     welcomes = [message for message in smtp.to(email) if "Welcome to" in message["Subject"]]
     assert len(welcomes) == 1
     assert len(smtp.to(email)) == 1, [message["Subject"] for message in smtp.to(email)]

@@ -1,6 +1,6 @@
 """Sign-up, verification, log-in and password reset, as a person does them in the browser."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -9,6 +9,7 @@ from e2e.steps import fill_signup_form, link_in, log_in, log_out, navbar, plain_
 from testkit.logs import events
 from testkit.network import free_port
 from testkit.people import PASSWORD, unique_email
+from testkit.polling import wait_until
 from testkit.sites import Site, serve
 from testkit.smtp import SMTPSink
 
@@ -55,6 +56,7 @@ def test_signup_sends_exactly_one_welcome_email_beside_the_verification(
     account = signed_up()
     page.goto(f"{site.url}/profile/")  # later saves of the user (verification, log-in) must not welcome again
 
+    site.wait_for_tasks()
     subjects = sorted(message["Subject"] for message in smtp.to(account.email))
     welcomes = [subject for subject in subjects if "Welcome to" in subject]
     assert len(welcomes) == 1, subjects
@@ -111,13 +113,15 @@ def test_an_operator_created_superuser_gets_exactly_one_welcome_email(site: Site
     )
 
     smtp.wait_for(email, "Welcome to")
+    site.wait_for_tasks()
     assert [message["Subject"] for message in smtp.to(email)] == ["Welcome to Vitae"]
 
 
 @pytest.fixture
-def site_without_mail_server(site_env: dict[str, str]) -> Iterator[Site]:
-    """A second instance whose mail server is down: nothing listens on its SMTP port."""
-    with serve({**site_env, "EMAIL_URL": f"smtp://127.0.0.1:{free_port()}"}, "no-mail", workers=1) as running:
+def site_without_mail_server(another_site_env: Callable[..., dict[str, str]]) -> Iterator[Site]:
+    """A site of its own whose mail server is down: nothing listens on its SMTP port."""
+    env = another_site_env(EMAIL_URL=f"smtp://127.0.0.1:{free_port()}")
+    with serve(env, "no-mail", workers=1) as running:
         yield running
 
 
@@ -131,4 +135,13 @@ def test_signup_succeeds_while_the_mail_server_is_down(page: Page, site_without_
     assert submitted.value.status == 302
     assert submitted.value.header_value("location") == "/accounts/confirm-email/"
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
-    assert events(site.log_text(), "email_gave_up")
+    # The worker tried, failed, and queued the next attempt: both emails (verification, welcome) wait for it.
+    worker = site.worker
+    assert worker is not None
+
+    def failed_attempts() -> list[dict]:
+        failed = events(worker.log_text(), "email_failed")
+        return failed if len(failed) >= 2 else []
+
+    failed = wait_until(failed_attempts, "the worker tries both emails once")
+    assert all(event["retry_at"] for event in failed) and not events(worker.log_text(), "email_gave_up")

@@ -2,7 +2,6 @@
 its progress, cancel it; and the plain form for a browser without JavaScript."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -29,6 +28,7 @@ from testkit.files import stored_files
 from testkit.forms import field_error
 from testkit.http import Browser as RawBrowser
 from testkit.logs import log_lines
+from testkit.polling import wait_until
 from testkit.sites import Site, query
 
 LIMIT = 5 * 1024 * 1024  # the site's CV_MAX_UPLOAD_BYTES: the default
@@ -117,6 +117,7 @@ def test_a_cancelled_upload_keeps_the_old_cv_and_stores_nothing(page: Page, site
     stored_before = stored_files(site.media_root)
 
     page.goto(f"{site.url}/profile/edit/")
+    posts_before = posts_to_the_edit_page(site)
     throttle_uploads(page, SLOW_LINE)
     choose_cv(page, "New CV.pdf", sizeable_pdf(FEW_MEGABYTES))
     save(page)
@@ -126,7 +127,8 @@ def test_a_cancelled_upload_keeps_the_old_cv_and_stores_nothing(page: Page, site
     expect(cv_upload_status(page)).to_have_text("Upload cancelled. Your CV was not changed.")
     expect(upload_progress_bar(page)).to_be_hidden()
     expect(page.get_by_role("button", name="Save profile")).to_be_enabled()
-    time.sleep(1)  # what the server does with a broken-off request, it does at once
+    # The server has finished with the broken-off request once it has logged it.
+    wait_until(lambda: posts_to_the_edit_page(site) > posts_before, "the server logs the broken-off upload")
     assert stored_files(site.media_root) == stored_before
     assert download_cv(page, site, "Old CV.pdf") == ("Old CV.pdf", cv_files.make_pdf())
 

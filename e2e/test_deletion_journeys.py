@@ -3,7 +3,6 @@ again can end ("Keep my account") or cut short ("Delete now"); and the worker th
 
 import io
 import json
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.steps import Account, confirm_with_password, log_in, navbar, plain_text, sign_up, upload_cv
 from testkit import cv_files
-from testkit.processes import task_worker
+from testkit.polling import wait_until
 from testkit.sites import Site, query, serve, task_results
 from testkit.smtp import SMTPSink
 
@@ -23,21 +22,11 @@ GRACE_HEADING = "Your account is about to be deleted"
 DELETION_TASK = "accounts.tasks.delete_account_when_due"
 
 
-@pytest.fixture
-def deferring_site(site_env: dict[str, str]) -> Iterator[Site]:
-    """An instance on the same database whose tasks wait in it (the database backend, which can hold a task until
-    its time: the grace period needs one), with the project's db_worker beside it, as an operator runs them."""
-    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "deferring", workers=1) as running:
-        with task_worker("deferring-worker", running.env, running.log.parent, "--interval", "0.2"):
-            yield running
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.1)
+@pytest.fixture(scope="module")
+def site_deleting_at_once(another_site_env: Callable[..., dict[str, str]]) -> Iterator[Site]:
+    """A site configured with no grace period (ACCOUNT_DELETION_GRACE_DAYS=0): "Delete my account" deletes at once."""
+    with serve(another_site_env(ACCOUNT_DELETION_GRACE_DAYS="0"), "no-grace") as running:
+        yield running
 
 
 def cv_file_of(site: Site, content: bytes) -> Path:
@@ -51,7 +40,7 @@ def user_id_of(site: Site, email: str) -> int:
 
 
 def scheduled_deletions(site: Site, user_id: int) -> list[dict]:
-    """The deletion tasks of one account (the sites share a database with other tests' accounts)."""
+    """The deletion tasks of one account."""
     return [
         task
         for task in task_results(site.env["DATABASE_URL"])
@@ -87,9 +76,10 @@ def expect_deleted_at_once(
     expect_deleted(page, site, account.email, account.password)
 
 
-def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
-    """With the immediate task backend (the default) nothing can wait a week: "Delete my account" deletes at once."""
-    account = signed_up()
+def test_export_then_delete_the_account(page: Page, site_deleting_at_once: Site, smtp: SMTPSink) -> None:
+    """With no grace period configured, "Delete my account" deletes at once."""
+    site = site_deleting_at_once
+    account = sign_up(page, site.url, smtp)
     page.goto(f"{site.url}/profile/edit/")
     page.get_by_label("First name").fill("Grace")
     page.get_by_role("button", name="Save profile").click()
@@ -126,13 +116,12 @@ def test_export_then_delete_the_account(page: Page, site: Site, smtp: SMTPSink, 
     expect(page.get_by_role("button", name="Delete now")).to_have_count(0)
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text(DELETED)).to_be_visible()
-    assert not cv_file.exists()
     assert "deleted" in smtp.wait_for(account.email, "deleted")["Subject"]
+    wait_until(lambda: not cv_file.exists(), "the worker deletes the CV file after the commit")
     expect_deleted(page, site, account.email, account.password)
 
 
-def test_delete_now_straight_from_the_deletion_page(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
-    site = deferring_site
+def test_delete_now_straight_from_the_deletion_page(page: Page, site: Site, smtp: SMTPSink) -> None:
     account = sign_up(page, site.url, smtp)
     user_id = user_id_of(site, account.email)
     upload_cv(page, site.url, "Now CV.odt", cv_files.make_odt() + b" ")
@@ -144,8 +133,7 @@ def test_delete_now_straight_from_the_deletion_page(page: Page, deferring_site: 
     expect_deleted_at_once(page, site, smtp, account, user_id, cv_file)
 
 
-def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
-    site = deferring_site
+def test_a_grace_period_kept_then_cut_short(page: Page, site: Site, smtp: SMTPSink) -> None:
     account = sign_up(page, site.url, smtp)
     user_id = user_id_of(site, account.email)
     cv_content = cv_files.make_odt() + b"  "
@@ -193,8 +181,7 @@ def test_a_grace_period_kept_then_cut_short(page: Page, deferring_site: Site, sm
     expect_deleted_at_once(page, site, smtp, account, user_id, cv_file)
 
 
-def test_the_worker_deletes_an_account_whose_time_has_come(page: Page, deferring_site: Site, smtp: SMTPSink) -> None:
-    site = deferring_site
+def test_the_worker_deletes_an_account_whose_time_has_come(page: Page, site: Site, smtp: SMTPSink) -> None:
     account = sign_up(page, site.url, smtp)
     user_id = user_id_of(site, account.email)
     cv_content = cv_files.make_odt() + b"   "

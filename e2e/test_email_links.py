@@ -74,6 +74,7 @@ def walk_every_flow_that_mails(site: Site, smtp: SMTPSink, host: str) -> None:
 
     fresh_limits()
     visitor().post_form("/accounts/login/", {"login": email, "password": PASSWORD})  # resends the verification
+    site.wait_for_tasks()
     assert len(smtp.to(email)) == 3
     confirm(person, signup_verification)
 
@@ -112,6 +113,7 @@ def test_every_link_in_every_email_starts_with_site_url(site: Site, smtp: SMTPSi
     already_there = len(smtp.messages)
 
     walk_every_flow_that_mails(site, smtp, host)
+    site.wait_for_tasks()
 
     messages = smtp.messages[already_there:]
     subjects = [message["Subject"] for message in messages]

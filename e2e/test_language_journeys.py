@@ -1,7 +1,7 @@
 """Two languages end to end: a visitor whose browser asks for German signs up, is served German, and the emails the
 database worker delivers afterwards, outside any request, are German too (the language saved on the account)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -22,9 +22,9 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture
-def queueing_site(site_env: dict[str, str]) -> Iterator[Site]:
-    """An instance on the same database that puts every email in the task queue, for ``db_worker`` to send."""
-    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "queueing-de", workers=1) as running:
+def queueing_site(another_site_env: Callable[..., dict[str, str]]) -> Iterator[Site]:
+    """A site whose worker is not started yet: every email waits in the task queue, for the worker to send."""
+    with serve(another_site_env(), "queueing-de", workers=1, with_worker=False) as running:
         yield running
 
 

@@ -12,7 +12,7 @@ from e2e.scanning import PageScanner, Scan, describe, scan_walk, validate_html
 from e2e.steps import confirm_with_password, link_in, log_in, navbar
 from testkit import cv_files
 from testkit.people import PASSWORD, unique_email
-from testkit.sites import Site, serve
+from testkit.sites import Site
 from testkit.smtp import SMTPSink
 
 # Every page the scan visits, in the order a person meets them; each one is a test of its own below.
@@ -76,7 +76,7 @@ def in_the_way(path: Path, *, put: Callable[[Path], None]) -> Iterator[None]:
         aside.rename(path)
 
 
-def walk_through_the_site(scanner: PageScanner, site: Site, deferring_site: Site, smtp: SMTPSink) -> None:
+def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> None:
     """Every page, in the order one person meets them: signed out, signing up, signed in, resetting."""
     page, url, email = scanner.page, site.url, unique_email("scan")
 
@@ -165,17 +165,15 @@ def walk_through_the_site(scanner: PageScanner, site: Site, deferring_site: Site
     scanner.submit("password reset from key done", page.get_by_role("button", name="Change password").click)
     scanner.visit("password reset link already used", reset_link)
 
-    # The grace period, on an instance whose tasks can wait (the database backend; the same database, and the
-    # browser's cookies hold for every port of the host).
-    deferring = deferring_site.url
-    log_in(page, deferring, email, "a new long password 88")
-    page.goto(f"{deferring}/accounts/delete/")
+    # The grace period.
+    log_in(page, url, email, "a new long password 88")
+    page.goto(f"{url}/accounts/delete/")
     confirm_with_password(page, "a new long password 88")
     with scanner.navigation():
         page.get_by_role("button", name="Delete my account").click()
-    log_in(page, deferring, email, "a new long password 88")
+    log_in(page, url, email, "a new long password 88")
     expect(page.get_by_role("heading", name="Your account is about to be deleted")).to_be_visible()
-    scanner.visit("account deletion scheduled", f"{deferring}/accounts/delete/scheduled/")
+    scanner.visit("account deletion scheduled", f"{url}/accounts/delete/scheduled/")
     with scanner.navigation():
         navbar(page).get_by_role("button", name="Log out").click()
 
@@ -192,17 +190,9 @@ def walk_through_the_site(scanner: PageScanner, site: Site, deferring_site: Site
 
 
 @pytest.fixture(scope="module")
-def deferring_site(site_env: dict[str, str]) -> Iterator[Site]:
-    """The site with the database task backend, on the same database: the grace period needs tasks that wait."""
-    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "pages-deferring", workers=1) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def scanned(
     browser: Browser,
     site: Site,
-    deferring_site: Site,
     smtp: SMTPSink,
     tmp_path_factory: pytest.TempPathFactory,
     pytestconfig: pytest.Config,
@@ -214,7 +204,7 @@ def scanned(
         tmp_path_factory,
         "pages",
         PAGES,
-        lambda scanner: walk_through_the_site(scanner, site, deferring_site, smtp),
+        lambda scanner: walk_through_the_site(scanner, site, smtp),
     )
 
 

@@ -33,6 +33,7 @@ def test_a_stranger_signs_up_with_the_address_someone_else_added(
         fill_signup_form(stranger, site.url, stranger_email, PASSWORD)
         stranger.get_by_role("button", name="Sign up").click()
         expect(stranger.get_by_role("heading", name="Verify your email address")).to_be_visible()
+        site.wait_for_tasks()
         confirmations = [m for m in smtp.to(stranger_email) if "confirm" in m["Subject"].lower()]
         assert len(confirmations) == 2, [m["Subject"] for m in smtp.to(stranger_email)]
         stranger.goto(link_in(confirmations[-1], "/accounts/confirm-email/"))
@@ -63,6 +64,7 @@ def test_a_stranger_signs_up_with_the_address_someone_else_added(
     finally:
         context.close()
 
+    site.wait_for_tasks()
     assert [m for m in smtp.to(requester.email) if "reset" in m["Subject"].lower()] == []
     log_out(page)
     log_in(page, site.url, requester.email, requester.password)

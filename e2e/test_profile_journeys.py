@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.steps import download_cv
 from testkit import cv_files
+from testkit.polling import wait_until
 from testkit.sites import Site
 
 
@@ -45,7 +46,7 @@ def test_profile_and_cv_from_upload_to_removal(page: Page, site: Site, signed_up
     # Replace it with a DOCX: the PDF is gone from the media folder.
     upload_cv(page, site, "Ada CV.docx", cv_files.make_docx(), "application/octet-stream")
     expect(page.get_by_role("link", name="Ada CV.docx")).to_be_visible()
-    assert not pdf_file.exists()
+    wait_until(lambda: not pdf_file.exists(), "the worker deletes the replaced PDF after the commit")
     [docx_file] = set(stored_cvs(site)) - files_before
     assert docx_file.suffix == ".docx"
 
@@ -63,5 +64,5 @@ def test_profile_and_cv_from_upload_to_removal(page: Page, site: Site, signed_up
     page.get_by_label("Remove my current CV").check()
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("No CV yet")).to_be_visible()
-    assert not docx_file.exists()
+    wait_until(lambda: not docx_file.exists(), "the worker deletes the removed DOCX after the commit")
     assert set(stored_cvs(site)) - files_before == set()

@@ -5,7 +5,6 @@ for the counters. Each test counts what the limit protects (password checks, ema
 that the person is told "too many", and that nothing answered 500.
 """
 
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from e2e.steps import link_in
 from testkit.http import Browser, Response
 from testkit.logs import log_lines
 from testkit.people import PASSWORD, unique_email
+from testkit.polling import wait_until
 from testkit.sites import Site, serve
 from testkit.smtp import SMTPSink
 
@@ -54,15 +54,20 @@ def burst(site: Site, path: str, requests: list[Callable[[], Response]]) -> Burs
     before = len(site.log_text().splitlines())
     with ThreadPoolExecutor(BURST_THREADS) as pool:
         responses = list(pool.map(lambda send: send(), requests))
-    deadline = time.monotonic() + 5
-    while True:  # a worker writes its access line just after the response: wait for all of them
-        lines = log_lines(site.log_text())[before:]
-        answered = [line for line in lines if line.get("event") == "request" and line["path"] == path]
-        if len([line for line in answered if line["method"] == "POST"]) >= len(requests) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+
+    def access_lines() -> list[dict]:
+        """The burst's POSTs in the access log, once every one is there (a worker writes it after the response)."""
+        posts = [
+            line
+            for line in log_lines(site.log_text())[before:]
+            if (line.get("event"), line.get("path"), line.get("method")) == ("request", path, "POST")
+        ]
+        return posts if len(posts) >= len(requests) else []
+
+    answered = wait_until(access_lines, f"an access line for each of the {len(requests)} POSTs to {path}")
+    lines = log_lines(site.log_text())[before:]
     errors = [line for line in lines if line["level"] in {"ERROR", "CRITICAL"} or line.get("status", 0) >= 500]
-    return Burst(responses, {line["pid"] for line in answered if line["method"] == "POST"}, errors)
+    return Burst(responses, {line["pid"] for line in answered}, errors)
 
 
 def count(responses: list[Response], text: str) -> int:
@@ -167,7 +172,7 @@ def test_sign_ups_from_one_address_make_at_most_twenty_accounts(site: Site, smtp
     result = burst(site, "/accounts/signup/", attempts)
 
     accepted = accepted_up_to_the_limit(result, 20)
-    time.sleep(1)  # the email of a sign-up that slipped through would be on its way
+    site.wait_for_tasks()  # every email a request queued has been sent
     welcomed = {email for email in emails if any("Welcome to" in message["Subject"] for message in smtp.to(email))}
     assert len(welcomed) == accepted
 
@@ -188,7 +193,7 @@ def test_reset_emails_to_one_address_are_at_most_five_a_minute(site: Site, smtp:
     result = burst(site, "/accounts/password/reset/", attempts)
 
     accepted = accepted_up_to_the_limit(result, 5)
-    time.sleep(1)
+    site.wait_for_tasks()
     resets = [message for message in smtp.to(email) if "password reset" in message["Subject"].lower()]
     assert len(resets) == accepted
 
@@ -200,7 +205,7 @@ def test_reset_requests_from_one_address_are_at_most_twenty_a_minute(site: Site,
     result = burst(site, "/accounts/password/reset/", attempts)
 
     accepted = accepted_up_to_the_limit(result, 20)
-    time.sleep(1)
+    site.wait_for_tasks()
     assert sum(len(smtp.to(email)) for email in emails) <= accepted
 
 

@@ -57,6 +57,7 @@ def test_a_sign_in_from_a_new_browser_sends_one_warning(
     log_out(page)
     log_in(page, site.url, account.email, account.password)  # the same browser again: known
     expect(navbar(page).get_by_role("link", name="Profile")).to_be_visible()
+    site.wait_for_tasks()
     assert [m for m in smtp.to(account.email) if NEW_SIGN_IN in m["Subject"]] == []
 
     other = browser.new_context()
@@ -77,4 +78,5 @@ def test_a_sign_in_from_a_new_browser_sends_one_warning(
     assert "Browser: Headless Chrome on Linux" in body
     assert re.search(r"When: \d{1,2} \w+ \d{4} at \d\d:\d\d UTC", body)
     assert f"{site.url}/accounts/sessions/" in body and f"{site.url}/accounts/password/change/" in body
+    site.wait_for_tasks()
     assert len([m for m in smtp.to(account.email) if NEW_SIGN_IN in m["Subject"]]) == 1

@@ -1,6 +1,6 @@
 """With the database task backend, sign-up only queues its emails; the worker process delivers them."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,9 +16,9 @@ from testkit.smtp import SMTPSink
 
 
 @pytest.fixture
-def queueing_site(site_env: dict[str, str]) -> Iterator[Site]:
-    """A second instance on the same database that puts every email in the task queue."""
-    with serve({**site_env, "DJANGO_TASKS_BACKEND": "database"}, "queueing", workers=1) as running:
+def queueing_site(another_site_env: Callable[..., dict[str, str]]) -> Iterator[Site]:
+    """A site whose worker is not started yet: every email waits in the task queue."""
+    with serve(another_site_env(), "queueing", workers=1, with_worker=False) as running:
         yield running
 
 

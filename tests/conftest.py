@@ -14,8 +14,7 @@ from django.utils import translation
 from testkit import cv_files
 from testkit.http import Browser
 from testkit.people import PASSWORD
-from testkit.processes import manage
-from testkit.sites import production_env, throwaway_database
+from testkit.sites import migrated_database, production_env, throwaway_database
 from testkit.smtp import SMTPSink
 
 
@@ -179,15 +178,18 @@ def smtp_sink() -> Iterator[SMTPSink]:
         yield sink
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once per test process; each ``worker_env`` starts from a copy of it."""
+    with migrated_database(tmp_path_factory.mktemp("template")) as database_url:
+        yield database_url
+
+
 @pytest.fixture
-def worker_env(tmp_path: Path, smtp_sink: SMTPSink) -> Iterator[dict[str, str]]:
+def worker_env(tmp_path: Path, smtp_sink: SMTPSink, migrated_template: str) -> Iterator[dict[str, str]]:
     """The environment of the site's own processes (``manage.py``, ``db_worker``) on a database of their own.
 
     Migrated; SQLite, or PostgreSQL under ``bin/with-postgres``; tasks queued in the database; mail to ``smtp_sink``.
     """
-    with throwaway_database(tmp_path) as database_url:
-        env = production_env(tmp_path, database_url, DJANGO_TASKS_BACKEND="database", EMAIL_URL=smtp_sink.url)
-        for folder in ("DJANGO_MEDIA_ROOT", "TMPDIR"):
-            Path(env[folder]).mkdir(parents=True, exist_ok=True)
-        manage(env, "migrate", "--noinput", "--verbosity", "0")
-        yield env
+    with throwaway_database(tmp_path, template=migrated_template) as database_url:
+        yield production_env(tmp_path, database_url, EMAIL_URL=smtp_sink.url)

@@ -1,13 +1,26 @@
 """``manage.py db_worker`` as operators run it: a task whose worker was killed runs again; a database outage is
 ridden out. Real worker processes, a real database of their own and a real SMTP server."""
 
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from testkit.logs import events
 from testkit.people import PASSWORD, unique_email
+from testkit.polling import wait_until
+from testkit.postgres import Cluster
 from testkit.processes import manage, task_worker
-from testkit.sites import POSTGRES_SCHEMES, interrupt_database, no_transaction_open, task_results
+from testkit.sites import (
+    POSTGRES_SCHEMES,
+    database_taken_away,
+    migrated_database,
+    no_transaction_open,
+    production_env,
+    task_results,
+)
 from testkit.smtp import SMTPSink
 
 WORKER_OPTIONS = ("--interval", "0.2")
@@ -77,24 +90,35 @@ def test_a_worker_waiting_on_the_mail_server_holds_no_transaction(
         smtp_sink.wait_for(meanwhile, "Welcome to")
 
 
+@pytest.fixture
+def database_server() -> Iterator[Cluster | None]:
+    """Under PostgreSQL, a server of the test's own, which it may stop: no other test loses its connection."""
+    if not os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES):
+        yield None
+        return
+    with Cluster() as cluster:
+        yield cluster
+
+
 def test_the_worker_rides_out_a_database_outage(
-    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+    database_server: Cluster | None, smtp_sink: SMTPSink, tmp_path: Path
 ) -> None:
-    database_url = worker_env["DATABASE_URL"]
-    before, after = unique_email("before"), unique_email("after")
-    with task_worker("worker", worker_env, tmp_path, *WORKER_OPTIONS) as worker:
-        create_superuser(worker_env, before)
-        smtp_sink.wait_for(before, "Welcome to")  # the worker is connected and polling
+    server = database_server.url("postgres") if database_server else None
+    with migrated_database(tmp_path, server=server) as database_url:
+        env = production_env(tmp_path, database_url, EMAIL_URL=smtp_sink.url)
+        before, after = unique_email("before"), unique_email("after")
+        with task_worker("worker", env, tmp_path, *WORKER_OPTIONS) as worker:
+            create_superuser(env, before)
+            smtp_sink.wait_for(before, "Welcome to")  # the worker is connected and polling
 
-        # PostgreSQL: the cluster stops (every connection cut) and starts 3 s later. SQLite has no server to
-        # restart: another process holds its write lock past the busy timeout (a backup, a long migration).
-        interrupt_database(database_url, seconds=7 if database_url.startswith("sqlite") else 3)
+            # PostgreSQL: the server stops (every connection cut) and starts again. SQLite has no server to restart:
+            # another process holds its write lock past the busy timeout (a backup, a long migration).
+            with database_taken_away(database_url, cluster=database_server):
+                wait_until(lambda: events(worker.log_text(), "worker_database_unavailable"), "the worker notices")
 
-        create_superuser(worker_env, after)
-        smtp_sink.wait_for(after, "Welcome to", timeout=60)
-        assert worker.running()
-    assert [result["status"] for result in task_results(database_url)] == ["SUCCESSFUL", "SUCCESSFUL"]
-    if database_url.startswith(POSTGRES_SCHEMES):
-        # The outage reached the worker (it did not slip between two polls), and it waited rather than exit.
-        assert events(worker.log_text(), "worker_database_unavailable")
+            create_superuser(env, after)
+            smtp_sink.wait_for(after, "Welcome to", timeout=60)
+            assert worker.running()
+        assert [result["status"] for result in task_results(database_url)] == ["SUCCESSFUL", "SUCCESSFUL"]
+        # It waited rather than exit, and says when the database answered again.
         assert events(worker.log_text(), "worker_database_back")

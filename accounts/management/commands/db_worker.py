@@ -70,7 +70,9 @@ class Worker(db_worker.Worker):
                 if not _is_locked(error):
                     self.wait_for_database(error)
                     continue
-                ran_task = None  # SQLite busy with another writer, for longer than its timeout: try again
+                # SQLite busy with another writer for longer than its timeout: said once, then tried again at once.
+                self.database_locked(error)
+                ran_task = None
             else:
                 self.database_is_back()
             if self.batch and ran_task is False:
@@ -138,6 +140,14 @@ class Worker(db_worker.Worker):
             with suppress(Error):
                 connection.close()
         time.sleep(wait)
+
+    def database_locked(self, error: Error) -> None:
+        self.database_failures += 1
+        if self.database_failures == 1:
+            logger.warning(
+                "database locked by another writer, trying again",
+                extra={"event": "worker_database_unavailable", "error": repr(error), "failures": 1, "retry_in": 0},
+            )
 
     def database_is_back(self) -> None:
         if self.database_failures:
