@@ -1,23 +1,25 @@
 """Requests no browser sends, against the site as production serves it: refused with a 400 and one log line."""
 
-import time
-
 from testkit import cv_files
 from testkit.http import Browser, FilePart
 from testkit.logs import log_lines
+from testkit.polling import wait_until
 from testkit.sites import Site
 
 
-def log_after(site: Site, offset: int, *, path: str, status: int, timeout: float = 10) -> list[dict]:
+def log_after(site: Site, offset: int, *, path: str, status: int) -> list[dict]:
     """The site's log lines written since ``offset``, once the access line of the request has appeared."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def lines_with_the_access_line() -> list[dict]:
         lines = log_lines(site.log_text()[offset:])
-        if any(line.get("event") == "request" and (line["path"], line["status"]) == (path, status) for line in lines):
-            return lines
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no access line for {status} {path} in:\n{lines}")
-        time.sleep(0.05)
+        access = [(line["path"], line["status"]) for line in lines if line.get("event") == "request"]
+        return lines if (path, status) in access else []
+
+    return wait_until(
+        lines_with_the_access_line,
+        f"an access line for {status} {path}",
+        describe=lambda: log_lines(site.log_text()[offset:]),
+    )
 
 
 def test_a_request_with_more_files_than_any_form_has_is_refused_in_one_warning_line(site: Site) -> None:

@@ -1,7 +1,8 @@
 """Loopback ports for the servers the tests start."""
 
 import socket
-import time
+
+from .polling import wait_until
 
 
 def free_port() -> int:
@@ -11,14 +12,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_listening(port: int, *, timeout: float = 10.0) -> None:
+def accepts_connections(port: int) -> bool:
+    """Whether something accepts connections on ``127.0.0.1:port`` now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_until_listening(port: int) -> None:
     """Block until something accepts connections on ``127.0.0.1:port``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s") from None
-            time.sleep(0.05)
+    wait_until(lambda: accepts_connections(port), f"something listens on 127.0.0.1:{port}")

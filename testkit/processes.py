@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Self
 import psutil
 
 from .network import free_port
+from .polling import wait_until
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = PROJECT_DIR / "config" / "gunicorn.conf.py"
@@ -141,20 +141,19 @@ class Gunicorn(Process):
         return int(self.env.get("GUNICORN_WORKERS", (os.cpu_count() or 1) * 2 + 1))
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if not self.running():
                 raise RuntimeError(f"{self.name} exited:\n{self.log_text()}")
             try:
                 with urllib.request.urlopen(self.url + self.ready_path, timeout=5) as reply:  # noqa: S310 (loopback)
-                    if reply.status == 200 and len(self.worker_pids()) >= self.expected_workers():
-                        return
+                    return reply.status == 200 and len(self.worker_pids()) >= self.expected_workers()
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"{self.name} did not answer on {self.url} within {self.start_timeout:.0f}s:\n{self.log_text()}"
-        )
+                return False
+
+        try:
+            wait_until(ready, f"{self.name} answers on {self.url}", timeout=self.start_timeout)
+        except AssertionError as error:
+            raise RuntimeError(f"{error}:\n{self.log_text()}") from None
 
     def worker_pids(self) -> list[int]:
         try:

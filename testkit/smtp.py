@@ -11,7 +11,6 @@ import email.policy
 import socket
 import struct
 import threading
-import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING
 
 from .network import free_port
+from .polling import wait_until
 
 AtQuit = Literal["reset", "overlong reply"] | None
 
@@ -164,12 +164,20 @@ class SMTPSink:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address.lower() in m["To"].lower()]
 
-    def wait_for(self, address: str, subject_part: str, timeout: float = 15.0) -> EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_for(self, address: str, subject_part: str, timeout: float = 30.0) -> EmailMessage:
+        """The first email to ``address`` whose subject contains ``subject_part``, once it has arrived."""
+
+        def arrived() -> EmailMessage | None:
             for message in self.to(address):
                 if subject_part.lower() in message["Subject"].lower():
                     return message
-            time.sleep(0.1)
-        subjects = [(m["To"], m["Subject"]) for m in self.messages]
-        raise AssertionError(f"No email to {address} with {subject_part!r} within {timeout}s; got {subjects}")
+            return None
+
+        found = wait_until(
+            arrived,
+            f"an email to {address} with {subject_part!r}",
+            timeout=timeout,
+            describe=lambda: [(m["To"], m["Subject"]) for m in self.messages],
+        )
+        assert found is not None
+        return found
