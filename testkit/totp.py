@@ -10,6 +10,8 @@ PERIOD = 30
 DIGITS = 6
 # A code typed with less time than this left in its window may reach the site after the window has closed.
 MARGIN = 3.0
+# The site's MFA_TOTP_TOLERANCE (config/settings.py): windows on each side of the current one whose codes it takes.
+TOLERANCE = 1
 
 
 def totp_code(secret: str, at: float) -> str:
@@ -20,6 +22,12 @@ def totp_code(secret: str, at: float) -> str:
     offset = mac[-1] & 0x0F
     value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 10**DIGITS:0{DIGITS}d}"
+
+
+def a_wrong_code(secret: str, at: float) -> str:
+    """A six-digit code the site refuses at ``at``: the code of none of the windows it accepts then."""
+    accepted = {totp_code(secret, at + PERIOD * step) for step in range(-TOLERANCE, TOLERANCE + 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
 
 
 class AuthenticatorApp:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import SecurityEvent, User
 from testkit.logs import recorded_events
 from testkit.people import PASSWORD
-from testkit.totp import totp_code
+from testkit.totp import a_wrong_code, totp_code
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"  # noqa: E501 (a real header, whole)
@@ -78,10 +78,11 @@ def test_a_sign_in_with_two_factor_is_recorded_once_when_it_completes(visitor, u
     assert "device" in response.cookies  # the response of the step that completed the sign-in knows the browser
 
 
-def test_a_wrong_two_factor_code_is_recorded(visitor, user):
-    TOTP.activate(user, generate_totp_secret())
+def test_a_wrong_two_factor_code_is_recorded(visitor, user, clock):
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
     log_in(visitor, user.email)
-    visitor.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    visitor.post("/accounts/2fa/authenticate/", {"code": a_wrong_code(secret, clock.now)})
     assert kinds(user) == ["two_factor_failed"]
 
 
