@@ -17,7 +17,7 @@ from django.test import Client
 from accounts.encryption import UndecryptableSecret
 from accounts.models import SecurityEvent
 from testkit.people import PASSWORD
-from testkit.totp import a_wrong_code, totp_code
+from testkit.totp import AuthenticatorApp, a_wrong_code, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,19 @@ def test_the_test_suites_authenticator_app_computes_the_codes_allauth_expects():
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     for moment in (0, 59, 1_111_111_109, time.time()):
         assert totp_code(secret, moment) == format_hotp_value(hotp_value(secret, int(moment // 30)))
+
+
+def test_the_test_suites_authenticator_app_gives_two_codes_in_a_row_that_the_site_takes(two_factor, user, clock):
+    app = AuthenticatorApp(two_factor)
+    client = log_in_with_code(user, app.code())
+
+    confirmed = client.post("/accounts/2fa/reauthenticate/", {"code": app.code()})
+
+    assert confirmed.status_code == 302
+    with pytest.raises(AssertionError, match="Use a recovery code"):
+        app.code()
+    clock.advance(30)
+    assert client.post("/accounts/2fa/reauthenticate/", {"code": app.code()}).status_code == 302
 
 
 def test_the_adapter_encrypts_a_secret_anew_each_time_and_decrypts_it_back():
