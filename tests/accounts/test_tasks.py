@@ -149,7 +149,7 @@ def test_a_retried_email_is_delivered_once_the_server_is_back(database_tasks, sm
     with SMTPSink(port=smtp_down) as sink:
         make_retries_due()
         run_worker()
-        sink.wait_for("later@example.com", "Welcome to", timeout=5)
+        sink.wait_for("later@example.com", "Welcome to")
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
 
 
