@@ -68,7 +68,8 @@ def main() -> None:
     workspace = Workspace.create()
     try:
         step(f"preparing a fresh database, media and static files in {workspace.root}", started)
-        prepare_site(workspace)
+        # Enough registered accounts that each sign-up for one is the first attempt at that address.
+        prepare_site(workspace, registered=arguments.signup_rounds * arguments.signups)
         from django.conf import settings
 
         limit = settings.CV_MAX_UPLOAD_BYTES

@@ -166,6 +166,21 @@ def markdown(results: Results) -> str:
         f"| ratio 2 s / at once | | {signup.p50_ratio:.2f} per round (95 % {low:.2f}–{high:.2f}) "
         f"| {signup.p99_ratio:.2f} | |"
     )
+    enumeration = signup.enumeration
+    low, high = enumeration.p50_ratio_interval
+    lines += [
+        "",
+        "### Sign-up POST for an address that has an account against a new one (mail server answering at once)",
+        "",
+        "| address | sign-ups | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for address in (enumeration.new, enumeration.registered):
+        name = "new" if address.label == "new" else "has an account"
+        lines.append(f"| {name} | {address.signups} | {address.p50_ms:.0f} | {address.p99_ms:.0f} |")
+    lines.append(
+        f"| ratio has an account / new | | {enumeration.p50_ratio:.2f} per round (95 % {low:.2f}–{high:.2f}) | |"
+    )
     lines += ["", "### Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t.name} | {t.measured} | {'met' if t.met else '**missed**'} |" for t in targets(results)]
     return "\n".join(lines) + "\n"

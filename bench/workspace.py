@@ -10,6 +10,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "bench@example.com"
 PASSWORD = "a long bench password 42"
+
+
+def registered_email(number: int) -> str:
+    """The address of the ``number``-th account seeded for the sign-up measurement to try to register again."""
+    return f"registered{number}@example.com"
+
+
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 
 
@@ -85,8 +92,9 @@ class Workspace:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def prepare_site(workspace: Workspace) -> None:
-    """In this process: migrate, collect static files, and create a verified user with a CV.
+def prepare_site(workspace: Workspace, *, registered: int = 0) -> None:
+    """In this process: migrate, collect static files, and create a verified user with a CV, and ``registered``
+    more verified accounts (``registered_email(0)`` …) whose addresses the sign-up measurement tries again.
 
     Django is set up here with the site's own settings so that the query counts can be taken in-process
     against the same database afterwards.
@@ -109,6 +117,15 @@ def prepare_site(workspace: Workspace) -> None:
     EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
     user.cv = ContentFile(make_pdf(), name="Bench CV.pdf")
     user.save()
+    # Registered long before anyone probes them, as an attacker finds them: no verification mail's cooldown is
+    # running for these addresses. One hash for all of them, or seeding would take an Argon2 hash each.
+    password = user.password
+    seeded = User.objects.bulk_create(
+        User(email=registered_email(number), password=password) for number in range(registered)
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=account, email=account.email, verified=True, primary=True) for account in seeded
+    )
     from django.db import connection
 
     connection.close()

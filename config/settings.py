@@ -231,6 +231,14 @@ MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # SITE_NAME as the keys' site name;
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = SITE_NAME
+# A code is also accepted in the windows just before and after its own (RFC 6238 §5.2 recommends allowing one step
+# of delay): a person who types a code in its last second, or whose phone's clock is a little off, is not refused.
+MFA_TOTP_TOLERANCE = 1
+# Each code then works for 90 s, not 30; these forms keep it single-use for all of them (accounts/forms.py).
+MFA_FORMS = {
+    "authenticate": "accounts.forms.AuthenticateForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
+}
 # allauth refuses a new address on an account with two-factor (and two-factor on an account with an unverified
 # address) lest someone protect an account with an address that is not theirs and lock its owner out. Here an
 # unverified address belongs to nobody (accounts/managers.py: no reset link or log-in code reaches the account

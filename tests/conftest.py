@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,19 +91,28 @@ def reauthenticated(client) -> Callable:
 
 @dataclass
 class Clock:
-    now: float
+    """The time the test sets: ``clock.now`` (seconds since the epoch), moved on only by ``clock.advance(seconds)``."""
+
+    traveller: time_machine.Traveller
+
+    @property
+    def now(self) -> float:
+        return time.time()
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        self.traveller.shift(seconds)
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """``time.time()`` stands still one second into a 30-second window until the test moves it on
-    (``clock.advance(30)``): authenticator codes, login codes and rate limits all read it."""
-    frozen = Clock(now=(int(time.time()) // 30 + 1) * 30 + 1.0)
-    monkeypatch.setattr(time, "time", lambda: frozen.now)
-    return frozen
+def clock() -> Iterator[Clock]:
+    """Time stands still one second into a 30-second window until the test moves it on (``clock.advance(30)``).
+
+    time-machine stops every clock the site reads (``time.time``, ``datetime.now``, ``timezone.now``): authenticator
+    codes, login codes, rate limits, cache expiry and the times stored in rows all agree, and none ticks by itself.
+    """
+    start = (int(time.time()) // 30 + 1) * 30 + 1.0
+    with time_machine.travel(start, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 ridden out. Real worker processes, a real database of their own and a real SMTP server."""
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,14 +32,14 @@ def create_superuser(env: dict[str, str], email: str) -> None:
     )
 
 
-def wait_for_status(database_url: str, status: str, timeout: float = 20.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_status(database_url: str, status: str) -> list[dict]:
+    """Every task row, once all of them have ``status``."""
+
+    def results_if_all_have_it() -> list[dict]:
         results = task_results(database_url)
-        if results and all(result["status"] == status for result in results):
-            return results
-        time.sleep(0.1)
-    raise AssertionError(f"Not every task is {status} after {timeout}s: {task_results(database_url)}")
+        return results if results and all(result["status"] == status for result in results) else []
+
+    return wait_until(results_if_all_have_it, f"every task {status}", describe=lambda: task_results(database_url))
 
 
 def test_a_task_whose_worker_was_killed_mid_send_runs_again_on_another_worker(

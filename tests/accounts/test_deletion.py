@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection
@@ -20,6 +20,7 @@ from accounts.models import SecurityEvent, User
 from accounts.services import cancel_account_deletion, schedule_account_deletion
 from accounts.tasks import delete_account_when_due
 from testkit.files import stored_files
+from testkit.totp import totp_code
 
 DELETED = "Your account has been deleted."
 GRACE_PAGE = "/accounts/delete/scheduled/"
@@ -114,7 +115,7 @@ def test_the_right_password_at_the_confirmation_leads_to_the_page(client, user, 
     assert client.get("/accounts/delete/").status_code == 200
 
 
-def test_a_person_without_a_password_confirms_with_their_authenticator_app(client, user):
+def test_a_person_without_a_password_confirms_with_their_authenticator_app(client, user, clock):
     user.set_unusable_password()
     user.save()
     secret = generate_totp_secret()
@@ -123,8 +124,7 @@ def test_a_person_without_a_password_confirms_with_their_authenticator_app(clien
 
     response = client.get("/accounts/delete/")
     assert response["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fdelete%2F"
-    code = format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
-    response = client.post(response["Location"], {"code": code})
+    response = client.post(response["Location"], {"code": totp_code(secret, clock.now)})
 
     assert response["Location"] == "/accounts/delete/"
     assert client.get("/accounts/delete/").status_code == 200
@@ -134,14 +134,14 @@ def test_a_person_without_a_password_confirms_with_their_authenticator_app(clien
 # --- The page -----------------------------------------------------------------------------------
 
 
-def test_page_says_what_will_be_deleted_and_when(client, user_with_cv, confirmed, deferring_tasks):
+def test_page_says_what_will_be_deleted_and_when(client, user_with_cv, confirmed, deferring_tasks, clock):
     confirmed(user_with_cv)
     response = client.get("/accounts/delete/")
     page = response.content.decode()
     assert "“My CV.pdf”" in page
     assert "all email addresses on your account" in page
     assert "every session where you are logged in" in page
-    due = timezone.now() + timedelta(days=7)
+    due = timezone.now() + timedelta(days=7)  # the clock stands still: the page's day, not the next one
     assert f'<time datetime="{due:%Y-%m-%d}' in page
     assert "7 days from now" in page
     assert '<button type="submit" name="action" value="schedule"' in page

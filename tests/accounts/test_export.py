@@ -43,7 +43,7 @@ def test_export_refuses_post(client, user):
     assert client.post("/accounts/export/").status_code == 405
 
 
-def test_export_is_a_private_dated_zip_attachment(client, reauthenticated, user):
+def test_export_is_a_private_dated_zip_attachment(client, reauthenticated, user, clock):
     reauthenticated(user)
     response, archive = download_export(client)
     assert response.status_code == 200

@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.encryption import UndecryptableSecret
+from accounts.models import SecurityEvent
 from testkit.people import PASSWORD
-from testkit.totp import totp_code
+from testkit.totp import AuthenticatorApp, a_wrong_code, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +50,31 @@ def log_in_with_password(client: Client, user) -> None:
     assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/authenticate/")
 
 
+def log_in_with_code(user, code: str) -> Client:
+    client = Client()
+    log_in_with_password(client, user)
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert (response.status_code, response["Location"]) == (302, "/profile/")
+    return client
+
+
 def test_the_test_suites_authenticator_app_computes_the_codes_allauth_expects():
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     for moment in (0, 59, 1_111_111_109, time.time()):
         assert totp_code(secret, moment) == format_hotp_value(hotp_value(secret, int(moment // 30)))
+
+
+def test_the_test_suites_authenticator_app_gives_two_codes_in_a_row_that_the_site_takes(two_factor, user, clock):
+    app = AuthenticatorApp(two_factor)
+    client = log_in_with_code(user, app.code())
+
+    confirmed = client.post("/accounts/2fa/reauthenticate/", {"code": app.code()})
+
+    assert confirmed.status_code == 302
+    with pytest.raises(AssertionError, match="Use a recovery code"):
+        app.code()
+    clock.advance(30)
+    assert client.post("/accounts/2fa/reauthenticate/", {"code": app.code()}).status_code == 302
 
 
 def test_the_adapter_encrypts_a_secret_anew_each_time_and_decrypts_it_back():
@@ -96,6 +118,71 @@ def test_a_code_is_accepted_once(two_factor, user, clock):
     replayed = second.post("/accounts/2fa/authenticate/", {"code": code})
 
     assert replayed.status_code == 200 and "Incorrect code." in replayed.content.decode()
+
+
+@pytest.mark.parametrize("windows", [-1, 1])
+def test_a_code_of_the_window_before_or_after_is_accepted(two_factor, user, clock, windows):
+    """A person typing a code in its last second, or whose phone's clock is a little off, is let in."""
+    client = Client()
+    log_in_with_password(client, user)
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(two_factor, clock.now + 30 * windows)})
+
+    assert (response.status_code, response["Location"]) == (302, "/profile/")
+
+
+@pytest.mark.parametrize("windows", [-2, 2])
+def test_a_code_two_windows_away_is_refused(two_factor, user, clock, windows):
+    client = Client()
+    log_in_with_password(client, user)
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(two_factor, clock.now + 30 * windows)})
+
+    assert response.status_code == 200 and "Incorrect code." in response.content.decode()
+
+
+@pytest.mark.parametrize("later", [31, 61])
+def test_a_used_code_is_refused_for_as_long_as_it_would_be_accepted(two_factor, user, clock, later):
+    # The next window's code is accepted for 90 s from now: allauth forgets a used code after 30.
+    code = totp_code(two_factor, clock.now + 30)
+    log_in_with_code(user, code)
+    clock.advance(later)
+
+    replay = Client()
+    log_in_with_password(replay, user)
+    response = replay.post("/accounts/2fa/authenticate/", {"code": code})
+
+    assert response.status_code == 200 and "Incorrect code." in response.content.decode()
+    assert not replay.get("/profile/").wsgi_request.user.is_authenticated
+    assert SecurityEvent.objects.filter(user=user, kind="two_factor_failed").count() == 1
+
+
+def test_a_replayed_code_counts_against_the_failed_attempts_and_never_clears_them(two_factor, user, clock):
+    code = totp_code(two_factor, clock.now + 30)
+    log_in_with_code(user, code)
+    clock.advance(31)
+    attacker = Client()
+    log_in_with_password(attacker, user)
+    for _ in range(4):
+        attacker.post("/accounts/2fa/authenticate/", {"code": a_wrong_code(two_factor, clock.now)})
+
+    attacker.post("/accounts/2fa/authenticate/", {"code": code})  # the fifth failure, not a reset of the four
+    fresh = attacker.post("/accounts/2fa/authenticate/", {"code": totp_code(two_factor, clock.now + 30)})
+
+    assert fresh.status_code == 200 and "Too many failed login attempts" in fresh.content.decode()
+    assert not attacker.get("/profile/").wsgi_request.user.is_authenticated
+
+
+def test_a_used_code_does_not_confirm_it_is_you_either(two_factor, user, clock):
+    code = totp_code(two_factor, clock.now + 30)
+    client = log_in_with_code(user, code)
+    clock.advance(31)
+
+    replay = client.post("/accounts/2fa/reauthenticate/", {"code": code})
+    fresh = client.post("/accounts/2fa/reauthenticate/", {"code": totp_code(two_factor, clock.now + 30)})
+
+    assert replay.status_code == 200 and "Incorrect code." in replay.content.decode()
+    assert fresh.status_code == 302
 
 
 def test_a_recovery_code_works_once(two_factor, user, client):

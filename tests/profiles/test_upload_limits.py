@@ -1,7 +1,6 @@
 """Uploads are capped while they stream, per request: a clear message, nothing kept, temporary disk bounded."""
 
 import threading
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from testkit import cv_files
 from testkit.files import stored_files
 from testkit.http import Browser, FilePart, padded
+from testkit.polling import wait_until
 
 LIMIT = 1024 * 1024
 CHUNK = 1024 * 1024
@@ -28,15 +28,14 @@ def bytes_in(folder: Path) -> int:
     return total
 
 
-def emptied(folder: Path, timeout: float = 5.0) -> bool:
-    """Whether ``folder`` is (or soon becomes) empty: the server closes, and so deletes, an upload's temporary
-    file when it closes the request, just after the response has been sent."""
-    deadline = time.monotonic() + timeout
-    while any(folder.iterdir()):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def wait_until_emptied(folder: Path) -> None:
+    """Wait for ``folder`` to be empty: the server closes, and so deletes, an upload's temporary file when it
+    closes the request, just after the response has been sent."""
+    wait_until(
+        lambda: not any(folder.iterdir()),
+        "the upload's temporary files deleted",
+        describe=lambda: sorted(path.name for path in folder.iterdir()),
+    )
 
 
 class FolderWatcher:
@@ -105,7 +104,7 @@ def test_upload_far_over_the_limit_never_fills_the_temporary_folder(browser_as, 
         response = send_huge_cv(browser, after_each_chunk=watcher.sample)
     assert response.status == 200
     assert watcher.largest <= LIMIT + ONE_CHUNK
-    assert emptied(upload_temp_dir)
+    wait_until_emptied(upload_temp_dir)
 
 
 def test_upload_far_over_the_limit_is_never_held_in_memory(browser_as, user, upload_temp_dir):
@@ -145,7 +144,7 @@ def test_upload_within_the_limit_is_stored(browser_as, user, upload_temp_dir, me
     user.refresh_from_db()
     assert user.cv_original_name == "exactly-the-limit.pdf"
     assert (media_root / user.cv.name).read_bytes() == data
-    assert emptied(upload_temp_dir)
+    wait_until_emptied(upload_temp_dir)
 
 
 # --- The whole request, not only one file --------------------------------------------------------
@@ -179,7 +178,7 @@ def test_many_files_each_under_the_limit_never_hold_more_than_the_limit_on_tempo
     with FolderWatcher(upload_temp_dir) as watcher:
         response = send_parts(browser, file_parts(20, JUST_UNDER), watcher)
     assert watcher.largest <= LIMIT + ONE_CHUNK
-    assert emptied(upload_temp_dir)
+    wait_until_emptied(upload_temp_dir)
     # The form reads the last "cv" part, cut off by the cap: the person is told it is too large.
     assert response.status == 200
     assert "The file is too large: a CV can be at most 1.0\xa0MB." in response.text
@@ -210,5 +209,5 @@ def test_a_request_with_more_file_parts_than_the_form_has_is_refused_before_the_
         response = send_parts(browser, file_parts(20, JUST_UNDER), watcher)
     assert response.status == 400
     assert watcher.largest <= JUST_UNDER + ONE_CHUNK  # the first part, never a second
-    assert emptied(upload_temp_dir)
+    wait_until_emptied(upload_temp_dir)
     assert stored_files(media_root) == before
