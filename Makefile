@@ -51,7 +51,7 @@ serve: messages
 	$(UV) run gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 worker: messages
-	$(UV) run python manage.py db_worker --queue-name '*'
+	$(UV) run python manage.py task_worker --queue-name '*'
 
 # System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis.
 test-deps: messages

@@ -1,10 +1,8 @@
-"""allauth's adapters. The account adapter: every email allauth sends goes through our task queue, with links from
-SITE_URL; every address it takes is in its canonical form; the client's address never fails a request. The MFA
-adapter encrypts the two-factor secrets it stores. The usersessions adapter records the sessions a person ends."""
+"""allauth's account adapter: every email allauth sends goes through the site's outbox, with links from SITE_URL and in
+the person's language; every address it takes is in its canonical form; the client's address never fails a request."""
 
 import ipaddress
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -12,9 +10,6 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
-from allauth.mfa.adapter import DefaultMFAAdapter
-from allauth.usersessions.adapter import DefaultUserSessionsAdapter
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -25,11 +20,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
 
-from . import activity
+from mail.outbox import send_email
+
 from .email_addresses import canonical_email
-from .emails import send_email
-from .encryption import decrypt_secret, encrypt_secret
-from .models import SecurityEvent, User
+from .language import recipient_language, supported_language
+from .models import User
 
 logger = logging.getLogger(__name__)
 
@@ -46,28 +41,6 @@ def on_site_url(url: str) -> str:
     """``url`` with the scheme, host and port of SITE_URL, whatever Host header the request came with."""
     parts = urlsplit(url)
     return settings.SITE_URL + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
-
-
-def supported_language(code: str | None) -> str:
-    """``code`` if it is one of the site's languages (settings.LANGUAGES), else blank (not known)."""
-    return code if code in dict(settings.LANGUAGES) else ""
-
-
-def recipient_language(email: str, user: Any = None) -> str | None:
-    """The language an allauth email to ``email`` is written in: its account's saved one, else the request's.
-
-    Most of allauth's emails carry their user; a log-in code does not, so its account is found by the address. An
-    address with no account (a reset or sign-up for an unknown one) gets the active language: the request's.
-    """
-    if isinstance(user, User):
-        return user.language or None
-    # The address it signed up with, else one it verified (a code may go to either; an unverified one is nobody's).
-    languages = User.objects.filter(email=email).values_list("language", flat=True)
-    language = languages.first()
-    if language is None:
-        address = EmailAddress.objects.filter(email=email, verified=True).values_list("user__language", flat=True)
-        language = address.first()
-    return language or None
 
 
 def is_absolute_link(value: Any) -> bool:
@@ -178,27 +151,3 @@ class AccountAdapter(DefaultAccountAdapter):
                     user_id=email_address.user_id
                 ).delete()
         return confirmed
-
-
-class MFAAdapter(DefaultMFAAdapter):
-    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
-        """The site a security key names when it asks to be used: SITE_NAME, not the request's host and port.
-
-        The id (the request's host name) is allauth's: a browser accepts nothing else for the page it shows.
-        """
-        return {**super().get_public_key_credential_rp_entity(), "name": settings.SITE_NAME}
-
-    def encrypt(self, text: str) -> str:
-        return encrypt_secret(text)
-
-    def decrypt(self, encrypted_text: str) -> str:
-        return decrypt_secret(encrypted_text)
-
-
-class UserSessionsAdapter(DefaultUserSessionsAdapter):
-    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
-        """End the sessions, and record it in the person's activity ("sign out other sessions" sends no signal)."""
-        sessions = list(sessions)
-        super().end_sessions(sessions)
-        for user_id in sorted({session.user_id for session in sessions}):
-            activity.record(user_id=user_id, kind=SecurityEvent.Kind.SESSIONS_ENDED, request=self.request)

@@ -1,15 +1,16 @@
-"""The accounts app: the user, its files and email, deletion and export."""
+"""The accounts app.
 
-from typing import Any
+Owns: who a person is: the User model (email as the identifier, profile fields, the CV, a language, a scheduled
+deletion) and its manager; the seed's receivers (``accounts.signals``: the welcome email once per created user, and
+stored files deleted after the commit that released them); allauth's account adapter and forms (one canonical form
+of every address); the CV's rules and storage (``accounts.cv``, ``accounts.validators``, ``accounts.uploads``); a
+person's language (``accounts.language``); deleting an account (``accounts.deletion``) and exporting its data
+(``accounts.export``).
+
+May import: ``security`` and ``mail``, Django and allauth. Never ``profiles``, which builds on it.
+"""
 
 from django.apps import AppConfig
-from django.core.management import call_command
-from django.db.models.signals import post_migrate
-
-
-def create_cache_tables(using: str, verbosity: int = 1, **kwargs: Any) -> None:
-    """Rate limits need their cache before the first request: ``migrate`` creates a database cache's table."""
-    call_command("createcachetable", database=using, verbosity=verbosity)
 
 
 class AccountsConfig(AppConfig):
@@ -17,6 +18,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers the deploy checks and the receivers)
-
-        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="accounts.create_cache_tables")
+        from . import signals  # noqa: F401  (registers the receivers)

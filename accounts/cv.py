@@ -1,21 +1,23 @@
-"""The CV's whole life: its stored name, what is kept about it, replacing and clearing it, serving it, sweeping it.
+"""The CV's rules and storage: its stored name, what is kept about it, replacing, clearing, reading and sweeping it.
+
+Its HTTP side (downloads) is profiles/downloads.py.
 
 The rules that keep a person's newest CV safe live here and nowhere else:
 
-- a row writes its CV columns only when *that instance* changed its CV (``columns_to_save``), so a save from a
-  copy loaded before someone replaced the CV (allauth's ``set_password`` then ``save``, the admin, a shell) can
-  never point the row back at a file that cleanup deleted;
+- a row writes its CV columns only when *that instance* changed its CV (the columns' fields,
+  ``SavedOnlyWhenThisInstanceChangedItsCV``), so a save from a copy loaded before someone replaced the CV
+  (allauth's ``set_password`` then ``save``, the admin, a shell) can never point the row back at a file that
+  cleanup deleted;
 - ``replace_cv`` and ``clear_cv`` read the row's current file under a lock, so the file they replace is the one the
   row really held, even when the instance they were given is stale;
 - a storage fault (``STORAGE_FAULTS``) changes nothing, leaves no partial file and becomes ``CVStorageUnavailable``,
-  which the pages turn into a message or a 503 page;
+  which the pages turn into a message next to the field or the site's 503 page;
 - ``find_stray_files`` never offers for deletion a user's newest upload while their row points at an older or
   missing file.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import re
@@ -24,24 +26,19 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
+from typing import Any, ClassVar, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F, FileField
+from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.db.models.options import Options
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
-
-if TYPE_CHECKING:
-    from .models import User
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +57,20 @@ STORAGE_FAULTS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientErr
 
 LOADED_NAME = "_loaded_cv_name"
 
-AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
+
+class CVOwner(Protocol):
+    """What these rules need of the model that holds a CV (accounts.models.User). Named here, so that this module,
+    which the model is built on, never imports the model back."""
+
+    pk: Any
+    cv: Any  # a FieldFile to read; a name, a File or "" to assign
+    cv_original_name: str
+    cv_size: int | None
+    cv_uploaded_at: datetime | None
+    _meta: ClassVar[Options[Any]]
+    _state: ModelState
+
+    def save(self, *, update_fields: Iterable[str] | None = ...) -> None: ...
 
 
 class CVStorageUnavailable(Exception):
@@ -75,7 +85,7 @@ class CVStorageUnavailable(Exception):
 # --- Names ------------------------------------------------------------------------------------
 
 
-def cv_upload_to(instance: User, filename: str) -> str:
+def cv_upload_to(instance: CVOwner, filename: str) -> str:
     """A random name in the owner's namespace: ``cvs/<pk>-<random>.<ext>``, or ``cvs/<random>.<ext>`` before a pk.
 
     The owner's pk lets the sweep tell whose upload a stray file is, from its name alone, in one flat listing.
@@ -107,7 +117,7 @@ def clean_original_filename(name: str) -> str:
 # --- What a row points at -----------------------------------------------------------------------
 
 
-def stored_name(user: User) -> str | None:
+def stored_name(user: CVOwner) -> str | None:
     """The name of the stored file this instance points at ("" for none); None when deferred or an upload is pending."""
     if "cv" not in user.__dict__:
         return None
@@ -119,17 +129,17 @@ def stored_name(user: User) -> str | None:
     return None  # a file assigned but not yet stored
 
 
-def remember_loaded_name(user: User) -> None:
+def remember_loaded_name(user: CVOwner) -> None:
     """Note the CV name this instance now shares with its row (after a load, a refresh or a save): no query."""
     setattr(user, LOADED_NAME, stored_name(user))
 
 
-def loaded_name(user: User) -> str | None:
+def loaded_name(user: CVOwner) -> str | None:
     """The CV name the row held when this instance last read or wrote it; None when unknown."""
     return getattr(user, LOADED_NAME, None)
 
 
-def cv_changed(user: User) -> bool:
+def cv_changed(user: CVOwner) -> bool:
     """Whether this instance changed its CV since it last read or wrote the row (a new upload, a clear, a name)."""
     current = stored_name(user)
     if current is None:
@@ -137,25 +147,40 @@ def cv_changed(user: User) -> bool:
     return current != loaded_name(user)
 
 
-def columns_to_save(user: User, update_fields: Iterable[str] | None, *, force_insert: Any = False) -> list[str] | None:
-    """The ``update_fields`` a save of ``user`` may use: the CV's columns only if this instance changed its CV.
+class SavedOnlyWhenThisInstanceChangedItsCV:
+    """A CV column that ``save()`` writes only when *this* instance changed its CV (or the row is new).
 
-    A full save of an instance loaded before another request replaced the CV would otherwise write the old
-    name back, and cleanup has already deleted that file. Leaving the columns out costs no query.
+    Otherwise the column is written as itself (``SET cv = cv``): a full save of an instance loaded before another
+    request replaced the CV (allauth's ``set_password`` then ``save``, the admin, a shell) leaves the row pointing at
+    the new file, never at the old one, which cleanup has deleted. It costs no query: the instance knows the name it
+    loaded (``remember_loaded_name``, on every load and save).
     """
-    if user._state.adding or user.pk is None or force_insert or cv_changed(user):
-        return None if update_fields is None else list(update_fields)
-    if update_fields is None:
-        deferred = user.get_deferred_fields()
-        update_fields = (
-            field.name
-            for field in user._meta.concrete_fields
-            if not field.primary_key and not getattr(field, "generated", False) and field.attname not in deferred
-        )
-    return [name for name in update_fields if name not in COLUMNS]
+
+    attname: str
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        if add or cv_changed(model_instance):
+            return super().pre_save(model_instance, add)  # type: ignore[misc]
+        return F(self.attname)
 
 
-def record_cv_metadata(user: User) -> None:
+class CVFileField(SavedOnlyWhenThisInstanceChangedItsCV, models.FileField):
+    """The stored CV's name."""
+
+
+class CVNameField(SavedOnlyWhenThisInstanceChangedItsCV, models.CharField):
+    """The CV's original, sanitised file name."""
+
+
+class CVSizeField(SavedOnlyWhenThisInstanceChangedItsCV, models.PositiveBigIntegerField):
+    """The CV's size in bytes."""
+
+
+class CVDateField(SavedOnlyWhenThisInstanceChangedItsCV, models.DateTimeField):
+    """When the CV was uploaded."""
+
+
+def record_cv_metadata(user: CVOwner) -> None:
     """Keep the display name, size and date in step with the file, however it was set."""
     if not user.cv:
         user.cv_original_name, user.cv_size, user.cv_uploaded_at = "", None, None
@@ -168,16 +193,16 @@ def record_cv_metadata(user: User) -> None:
 # --- Replacing and clearing ---------------------------------------------------------------------
 
 
-def replace_cv(*, user: User, upload: File) -> None:
+def replace_cv(*, user: CVOwner, upload: File) -> None:
     """Store ``upload`` as the user's CV and point the row at it; the file it replaces is deleted after commit.
 
     The file is written before the transaction, so no lock is held while it travels to storage. Raises
     ``CVStorageUnavailable`` when storage fails: the row is untouched and no partial file is left.
     """
-    field = user._meta.get_field("cv")
+    field = cast(FileField, user._meta.get_field("cv"))
     storage = field.storage
     original_name = upload.name or ""
-    name = field.generate_filename(user, original_name)
+    name = field.generate_filename(cast(models.Model, user), original_name)
     try:
         name = storage.save(name, upload, max_length=field.max_length)
     except STORAGE_FAULTS as error:
@@ -203,7 +228,7 @@ def replace_cv(*, user: User, upload: File) -> None:
         raise
 
 
-def clear_cv(*, user: User) -> None:
+def clear_cv(*, user: CVOwner) -> None:
     """Remove the user's CV from the row; the file is deleted after commit."""
     with transaction.atomic():
         _lock_and_remember(user)
@@ -211,7 +236,7 @@ def clear_cv(*, user: User) -> None:
         user.save(update_fields=COLUMNS)
 
 
-def _lock_and_remember(user: User) -> None:
+def _lock_and_remember(user: CVOwner) -> None:
     """Lock the row and note the file it really holds now: that, not what a stale instance saw, is replaced."""
     current = (
         user._meta.model._default_manager.select_for_update().filter(pk=user.pk).values_list("cv", flat=True).get()
@@ -228,7 +253,7 @@ def discard(storage: Storage, name: str) -> Exception | None:
     return None
 
 
-def report_fault(operation: str, user: User, error: Exception, **details: Any) -> None:
+def report_fault(operation: str, user: CVOwner, error: Exception, **details: Any) -> None:
     """Log a storage fault once, as an event: one line per failed request, not a traceback."""
     logger.warning(
         "CV storage unavailable",
@@ -242,65 +267,10 @@ def report_fault(operation: str, user: User, error: Exception, **details: Any) -
     )
 
 
-# --- Reading and serving ------------------------------------------------------------------------
+# --- Reading -----------------------------------------------------------------------------------
 
 
-class PresigningStorage(Protocol):
-    """A storage that hands out signed, expiring URLs for its files (django-storages' S3)."""
-
-    querystring_auth: bool
-
-    def exists(self, name: str) -> bool: ...
-
-    def url(self, name: str, parameters: dict[str, str] | None = None, expire: int | None = None) -> str: ...
-
-
-def can_presign(storage: Storage) -> TypeGuard[PresigningStorage]:
-    """Whether the storage hands out signed, expiring URLs (django-storages' S3 with ``querystring_auth``).
-
-    Decided by what the storage can do, not by its class: anything else (the local disk, Django's
-    InMemoryStorage, an unsigned bucket) is streamed through the storage API instead.
-    """
-    if not getattr(storage, "querystring_auth", False):
-        return False
-    return {"parameters", "expire"} <= inspect.signature(storage.url).parameters.keys()
-
-
-def private_download(response: AnyResponse) -> AnyResponse:
-    """Mark a personal download: never cached by shared caches, never sniffed, always an attachment."""
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def cv_download_response(request: HttpRequest, user: User) -> HttpResponseBase:
-    """The user's CV as a private attachment under its original name; 404 without one, 503 while storage is down.
-
-    A storage that can presign answers with a redirect to a URL valid for ``PRESIGNED_URL_SECONDS``, after one
-    check that the object is there; any other storage is streamed through the storage API.
-    """
-    if not user.cv:
-        raise Http404("No CV uploaded.")
-    storage, name = user.cv.storage, user.cv.name or ""
-    try:
-        if can_presign(storage):
-            if not storage.exists(name):
-                raise FileNotFoundError(name)
-            disposition = content_disposition_header(as_attachment=True, filename=user.cv_original_name)
-            url = storage.url(
-                name, parameters={"ResponseContentDisposition": disposition}, expire=settings.PRESIGNED_URL_SECONDS
-            )
-            return private_download(HttpResponseRedirect(url))
-        handle = storage.open(name, "rb")
-    except FileNotFoundError as error:
-        raise Http404("The CV file is missing.") from error
-    except STORAGE_FAULTS as error:
-        report_fault("download", user, error)
-        return storage_unavailable_response(request)
-    return private_download(FileResponse(handle, as_attachment=True, filename=user.cv_original_name))
-
-
-def open_cv(user: User) -> File | None:
+def open_cv(user: CVOwner) -> File | None:
     """Open the user's stored CV for reading; None without one, or when its file is missing (logged).
 
     Raises ``CVStorageUnavailable`` while storage is down, before the caller has sent anything.
@@ -315,16 +285,6 @@ def open_cv(user: User) -> File | None:
     except STORAGE_FAULTS as error:
         report_fault("read", user, error)
         raise CVStorageUnavailable from error
-
-
-def storage_unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The page for a download that storage cannot serve just now: 503, try again later."""
-    response = render(request, "accounts/storage_unavailable.html", status=503)
-    response["Retry-After"] = "60"
-    patch_cache_control(response, private=True, no_store=True)
-    # The fault was logged once as an event; Django would add an ERROR line for every 5xx answer.
-    response._has_been_logged = True  # type: ignore[attr-defined]
-    return response
 
 
 # --- Sweeping -----------------------------------------------------------------------------------
@@ -360,10 +320,9 @@ def find_stray_files(*, modified_before: datetime, batch_size: int = 500) -> tup
     (a raw ``update()``, a restored backup); deleting it would lose their CV. A user who cleared their CV, or
     who no longer exists, has nothing to keep.
     """
-    from .models import User
-
-    manager = User._default_manager
-    storage = User._meta.get_field("cv").storage
+    model = get_user_model()
+    manager = model._default_manager
+    storage = cast(FileField, model._meta.get_field("cv")).storage
     strays: list[StrayFile] = []
     names = list(stored_cv_names(storage))
     for start in range(0, len(names), batch_size):

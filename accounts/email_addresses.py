@@ -78,9 +78,8 @@ def validate_email_address(value: str) -> None:
 
 
 class CanonicalEmailField(models.EmailField):
-    """A model field whose ``clean()`` (model validation, ``createsuperuser``'s prompts) yields the canonical form.
-
-    What has no canonical form is left as typed, for the validator to refuse with its reason.
+    """A model field stored in the canonical form, whose ``clean()`` (model validation, ``createsuperuser``'s prompts)
+    yields it too. What has no canonical form is left as typed, for the validator to refuse with its reason.
     """
 
     default_validators = [*models.EmailField.default_validators, validate_email_address]

@@ -1,7 +1,5 @@
-"""Forms owned by accounts: allauth's and the admin's with canonical addresses, two-factor codes that work once, and
-the deletion pages' buttons."""
+"""Forms owned by accounts: allauth's and the admin's with canonical addresses, and the deletion pages' buttons."""
 
-import string
 from typing import Any
 
 from allauth.account import app_settings as allauth_settings
@@ -10,15 +8,9 @@ from allauth.account.adapter import get_adapter
 from allauth.account.fields import EmailField
 from allauth.account.models import EmailAddress
 from allauth.core import context, ratelimit
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-from allauth.mfa.base import forms as mfa_forms
-from allauth.mfa.base.internal.flows import check_rate_limit
-from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpRequest
@@ -106,66 +98,6 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
             raise get_adapter().validation_error("too_many_login_attempts")
         self._user = users[0] if users else None
         return email
-
-
-# --- allauth.mfa's forms (MFA_FORMS) --------------------------------------------------------------
-
-
-def totp_code_used_key(user_id: int, code: str) -> str | None:
-    """The cache key that marks ``code`` used by this user; None if what was typed is no authenticator code at all
-    (a recovery code, or anything a visitor sends), which keeps hostile input out of the cache's keys."""
-    # Spaces and punctuation are ignored, as allauth ignores them when it compares codes: "123 456" is "123456".
-    typed = code.translate(str.maketrans("", "", string.punctuation + string.whitespace))
-    if len(typed) != mfa_settings.TOTP_DIGITS or not (typed.isascii() and typed.isdigit()):
-        return None
-    return f"accounts.mfa.totp.used?user={user_id}&code={typed}"
-
-
-def totp_code_lifetime() -> int:
-    """Seconds for which allauth accepts one authenticator code: its window and ``MFA_TOTP_TOLERANCE`` on each side."""
-    return (2 * mfa_settings.TOTP_TOLERANCE + 1) * mfa_settings.TOTP_PERIOD
-
-
-class SingleUseTOTPCodeForm(mfa_forms.BaseAuthenticateForm):
-    """An authenticator-app code logs in or confirms once, for as long as allauth would accept it.
-
-    allauth remembers a used code for one period (30 s), enough while it accepts a code only in its own window;
-    with ``MFA_TOTP_TOLERANCE`` it accepts each code for ``totp_code_lifetime()`` seconds, so a code seen over a
-    shoulder could be replayed once allauth forgot it. An accepted code is remembered here for that whole span
-    (``cache.add``: of two requests racing with one code, one wins), and a used one is refused as a wrong code is:
-    the same message, the same failure signal (activity log), and it counts against the failed-attempt limit.
-    It is checked *before* allauth's own check too, because allauth clears that limit's counter when it accepts a
-    code: a replay must never wipe the record of guesses made meanwhile. Recovery codes are untouched: allauth
-    keeps each of them single-use for ever.
-    """
-
-    def clean_code(self) -> str:
-        used_key = totp_code_used_key(self.user.pk, self.cleaned_data["code"])
-        if used_key is not None and cache.get(used_key) is not None:
-            totp = Authenticator.objects.filter(user=self.user, type=Authenticator.Type.TOTP).first()
-            if totp is not None:
-                check_rate_limit(self.user)  # an attempt like any wrong code (over the limit: allauth's refusal)
-                self._refuse(totp)
-        code = super().clean_code()
-        # Every code allauth accepts from an app is six digits; only its insecure bypass code (for development,
-        # MFA_TOTP_INSECURE_BYPASS_CODE) may look otherwise, and that one is meant to work again and again.
-        accepted_key = totp_code_used_key(self.user.pk, code)
-        if self.authenticator.type == Authenticator.Type.TOTP and accepted_key is not None:
-            if not cache.add(accepted_key, "used", timeout=totp_code_lifetime()):
-                self._refuse(self.authenticator)
-        return code
-
-    def _refuse(self, authenticator: Authenticator) -> None:
-        self._emit_authentication_failed(authenticator)
-        raise get_mfa_adapter().validation_error("incorrect_code")
-
-
-class AuthenticateForm(SingleUseTOTPCodeForm, mfa_forms.AuthenticateForm):
-    """The second step of a log-in (``/accounts/2fa/authenticate/``)."""
-
-
-class ReauthenticateForm(SingleUseTOTPCodeForm, mfa_forms.ReauthenticateForm):
-    """Confirming it is you before a sensitive action (``/accounts/2fa/reauthenticate/``)."""
 
 
 # --- The admin's forms ----------------------------------------------------------------------------

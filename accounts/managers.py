@@ -1,17 +1,18 @@
 """The user manager: users are created and found by the canonical form of their email address."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-from django.contrib.auth.models import BaseUserManager
+from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db.models import QuerySet
 
 from .email_addresses import canonical_email, canonical_email_or_input
 
-if TYPE_CHECKING:
-    from .models import User
+# The model this manager manages (accounts.models.User, which names it): a type variable, so that this module,
+# which the model is built on, never imports the model back.
+UserT = TypeVar("UserT", bound=AbstractUser)
 
 
-class UserManager(BaseUserManager["User"]):
+class UserManager(BaseUserManager[UserT]):
     use_in_migrations = True
 
     @classmethod
@@ -19,7 +20,7 @@ class UserManager(BaseUserManager["User"]):
         """The canonical form (accounts.email_addresses); input that has none comes back stripped."""
         return canonical_email_or_input(email or "")
 
-    def owners_of_address(self, email: str) -> QuerySet:
+    def owners_of_address(self, email: str) -> QuerySet[UserT]:
         """The accounts an address belongs to: those that verified it, else the one that signed up with it.
 
         An address someone merely added to their account, unverified, belongs to nobody: it neither blocks its
@@ -31,7 +32,7 @@ class UserManager(BaseUserManager["User"]):
             return verified
         return self.filter(email=email)
 
-    def get_by_natural_key(self, email: str | None) -> "User":
+    def get_by_natural_key(self, email: str | None) -> UserT:
         # Stored addresses are canonical, so an exact match finds every spelling and can use the index.
         return self.get(email=self.normalize_email(email))
 

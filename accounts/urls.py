@@ -7,6 +7,5 @@ from . import views
 urlpatterns = [
     path("delete/", views.DeleteAccountView.as_view(), name="account_delete"),
     path("delete/scheduled/", views.ScheduledDeletionView.as_view(), name="account_deletion_scheduled"),
-    path("activity/", views.ActivityView.as_view(), name="account_activity"),
     path("export/", views.export_view, name="account_export"),
 ]

@@ -1,7 +1,7 @@
 """Sign-up latency with the database task backend: a mail server that answers at once against one after 2 s, and
 an address that already has an account against a new one.
 
-Two copies of the site run side by side, each with its own database, task worker (``manage.py db_worker``)
+Two copies of the site run side by side, each with its own database, task worker (``manage.py task_worker``)
 and aiosmtpd sink; the sign-ups alternate between them in rounds, in the order ABBA (so neither always goes
 first after the other's burst). Both the servers and the workers are pointed at their sink, so any email sent
 inside the request rather than queued would show up as latency here.

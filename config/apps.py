@@ -1,6 +1,11 @@
-"""App configuration that is wiring only: which static files a release collects."""
+"""App configuration that is wiring only: which static files a release collects, and the cache table migrate makes."""
 
+from typing import Any
+
+from django.apps import AppConfig, apps
 from django.contrib.staticfiles.apps import StaticFilesConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
 
 
 class SiteStaticFilesConfig(StaticFilesConfig):
@@ -24,3 +29,23 @@ class SiteStaticFilesConfig(StaticFilesConfig):
         "bootstrap/js/bootstrap.bundle.js*",
         "bootstrap/js/jquery.*",
     ]
+
+
+def create_cache_tables(using: str, verbosity: int = 1, **kwargs: Any) -> None:
+    """Rate limits need their cache before the first request: ``migrate`` creates a database cache's table."""
+    call_command("createcachetable", database=using, verbosity=verbosity)
+
+
+class SiteConfig(AppConfig):
+    """The site's own wiring, as an app: the deploy checks of its settings, and the cache table."""
+
+    name = "config"
+    label = "site"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy checks)
+
+        # allauth's rate-limit counters live in the cache: its table is made when allauth's account app is migrated.
+        post_migrate.connect(
+            create_cache_tables, sender=apps.get_app_config("account"), dispatch_uid="site.create_cache_tables"
+        )

@@ -3,6 +3,7 @@
 import gc
 import multiprocessing
 import os
+from typing import Any
 
 from gunicorn.http.unreader import SocketUnreader
 
@@ -30,6 +31,14 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # instance on the machine (a staging copy, the tests' several sites) would take it from the first. Nothing
 # here uses it; operators restart with signals (docs/deploy.md).
 control_socket_disable = True
+
+
+def when_ready(server: Any) -> None:
+    """Before the first worker is forked, render the pages that are the same for every signed-out visitor, in the
+    master (preload_app): every worker it forks, and every one that replaces a recycled worker, starts with them."""
+    from web.page_cache import warm_up  # the app is loaded by now (preload_app)
+
+    warm_up(server.app.wsgi())
 
 
 def pre_fork(server: object, worker: object) -> None:

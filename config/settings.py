@@ -20,7 +20,7 @@ if DEBUG:
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Earlier keys, still accepted while they are retired: sessions, reset links and the stored two-factor secrets
-# (accounts/encryption.py) signed or encrypted with them keep working.
+# (security/encryption.py, mail/outbox.py) signed or encrypted with them keep working.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "config.apps.SiteStaticFilesConfig",  # django.contrib.staticfiles, collecting less
+    "config.apps.SiteConfig",  # the site's wiring: deploy checks, the cache table
     "django.contrib.humanize",  # allauth.usersessions' session list uses naturaltime
     "allauth",
     "allauth.account",
@@ -63,10 +64,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_tasks",
-    # Before django_tasks_db: its `db_worker` command gives way to accounts' (which recovers the tasks of dead
-    # workers and rides out a database restart), since Django takes a command from the first app that has it.
-    "accounts",
     "django_tasks_db",
+    # The site's apps, one per lifecycle; each imports only those listed before it (profiles → accounts → security
+    # → mail), as each app's apps.py says.
+    "mail",
+    "security",
+    "accounts",
     "profiles",
 ]
 
@@ -74,13 +77,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "accounts.middleware.PrivateResponsesMiddleware",  # before the middleware whose cookies it looks at
+    "web.middleware.PrivateResponsesMiddleware",  # before the middleware whose cookies it looks at
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # after sessions, before CommonMiddleware (Django's order)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.AccountLanguageMiddleware",  # after authentication and locale: a person's saved language
+    "accounts.language.AccountLanguageMiddleware",  # after authentication and locale: a person's saved language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -131,7 +134,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
 # Each worker's own copy of the signed-out pages that are the same for every visitor but the CSRF token
-# (accounts/page_cache.py): nothing in it is shared or secret, so a per-process cache is right.
+# (web/page_cache.py): nothing in it is shared or secret, so a per-process cache is right.
 CACHES["pages"] = {
     # With DEBUG on (`make run`) nothing is kept, so an edited template or catalogue shows at once.
     "BACKEND": "django.core.cache.backends.dummy.DummyCache"
@@ -203,7 +206,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 USERSESSIONS_TRACK_ACTIVITY = False
 # "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
-USERSESSIONS_ADAPTER = "accounts.adapter.UserSessionsAdapter"
+USERSESSIONS_ADAPTER = "security.adapter.UserSessionsAdapter"
 
 # Deleting one's account (/accounts/delete/, behind allauth's reauthentication) waits this many days, during
 # which signing in offers only "Keep my account" or "Delete now"; 0 deletes at once, and so does a task backend
@@ -227,7 +230,7 @@ ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 # WebAuthn keys, which may be passkeys to log in with (no email, no password). Passkey *sign-up* stays off: it
 # would make every email verification a typed code and create accounts with neither password nor recovery
 # codes (README, Security).
-MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # SITE_NAME as the keys' site name; secrets encrypted at rest
+MFA_ADAPTER = "security.adapter.MFAAdapter"  # SITE_NAME as the keys' site name; secrets encrypted at rest
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = SITE_NAME
@@ -236,8 +239,8 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_TOTP_TOLERANCE = 1
 # Each code then works for 90 s, not 30; these forms keep it single-use for all of them (accounts/forms.py).
 MFA_FORMS = {
-    "authenticate": "accounts.forms.AuthenticateForm",
-    "reauthenticate": "accounts.forms.ReauthenticateForm",
+    "authenticate": "security.forms.AuthenticateForm",
+    "reauthenticate": "security.forms.ReauthenticateForm",
 }
 # allauth refuses a new address on an account with two-factor (and two-factor on an account with an unverified
 # address) lest someone protect an account with an address that is not theirs and lock its owner out. Here an
@@ -391,8 +394,11 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
+        "mail": {"level": LOG_LEVEL},
+        "security": {"level": LOG_LEVEL},
         "accounts": {"level": LOG_LEVEL},
         "profiles": {"level": LOG_LEVEL},
+        "web": {"level": LOG_LEVEL},
         "django_tasks": {"level": LOG_LEVEL, "filters": ["logged_task_failures"]},
         "django.request": {"level": "ERROR"},
         # Scanners send foreign Host headers all day: they get 400 and a line in the access log, not a traceback.

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.page_cache import render_once_for_signed_out_visitors as same_for_everyone
-from accounts.views import healthz, server_error, set_language
+from accounts.views import set_language
 from profiles.views import HomeView
+from web.page_cache import render_once_for_signed_out_visitors as same_for_everyone
+from web.views import healthz, server_error
 
 # The admin has no log-in of its own: /admin/login/ goes through allauth's, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -17,12 +18,13 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", same_for_everyone(HomeView.as_view()), name="home"),
-    # allauth's entrance pages, rendered once per worker for signed-out visitors (accounts/page_cache.py);
+    # allauth's entrance pages, rendered once per worker for signed-out visitors (web/page_cache.py);
     # the same paths and names as allauth's own, listed first so that they answer.
     path("accounts/login/", same_for_everyone(allauth_views.login), name="account_login"),
     path("accounts/signup/", same_for_everyone(allauth_views.signup), name="account_signup"),
     path("accounts/password/reset/", same_for_everyone(allauth_views.password_reset), name="account_reset_password"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("security.urls")),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("profiles.urls")),
     path("admin/", admin.site.urls),

@@ -19,7 +19,7 @@ from testkit.smtp import SMTPSink
 DELETED = "Your account has been deleted."
 LOG_IN_FAILED = "The email address and/or password you specified are not correct."
 GRACE_HEADING = "Your account is about to be deleted"
-DELETION_TASK = "accounts.tasks.delete_account_when_due"
+DELETION_TASK = "accounts.deletion.delete_account_when_due"
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def queueing_site(another_site_env: Callable[..., dict[str, str]]) -> Iterator[S
 
 @contextmanager
 def running_worker(site: Site) -> Iterator[Path]:
-    """``manage.py db_worker`` as an operator runs it, beside the site; yields its log file."""
+    """``manage.py task_worker`` as an operator runs it, beside the site; yields its log file."""
     with task_worker("worker", site.env, site.log.parent, "--interval", "0.2") as worker:
         yield worker.log
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -11,15 +10,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
-from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView, UpdateView
 
-from accounts.cv import CVStorageUnavailable, cv_download_response
+from accounts import language
+from accounts.cv import CVStorageUnavailable
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
 
+from .downloads import cv_download_response
 from .forms import ProfileForm
 
 
@@ -55,19 +55,9 @@ class ProfileEditView(LoginRequiredMixin, UpdateView[User, ProfileForm]):
             form.add_error("cv", str(fault))
             return self.form_invalid(form)
         # A new language speaks at once: this message, and the cookie that keeps it once the person logs out.
-        translation.activate(self.object.language)
-        messages.success(self.request, gettext("Your profile was saved."))
         response = HttpResponseRedirect(self.get_success_url())
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            self.object.language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        language.speak(self.request, response, self.object.language)
+        messages.success(self.request, gettext("Your profile was saved."))
         return response
 
     def form_invalid(self, form: ProfileForm) -> HttpResponse:
@@ -78,4 +68,4 @@ class ProfileEditView(LoginRequiredMixin, UpdateView[User, ProfileForm]):
 @login_required
 @require_GET
 def cv_download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    return cv_download_response(request, request.user)
+    return cv_download_response(request.user)

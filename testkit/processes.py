@@ -60,7 +60,7 @@ class Process:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM is gunicorn's (and db_worker's) graceful shutdown; kill only a process that hangs."""
+        """SIGTERM is gunicorn's (and the task worker's) graceful shutdown; kill only a process that hangs."""
         if not self.running():
             return
         assert self.process is not None
@@ -176,6 +176,6 @@ class Gunicorn(Process):
 
 
 def task_worker(name: str, env: dict[str, str], logs: Path, *extra: str) -> Process:
-    """``manage.py db_worker``, as ``make worker`` runs it (not yet started: use it as a context manager)."""
-    command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-startup-delay", *extra]
+    """``manage.py task_worker``, as ``make worker`` runs it (not yet started: use it as a context manager)."""
+    command = [sys.executable, "manage.py", "task_worker", "--queue-name", "*", "--no-startup-delay", *extra]
     return Process(name, command, env, logs)

@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from testkit import cv_files
 from testkit.http import Browser
 from testkit.people import PASSWORD
+from testkit.s3 import Bucket, S3Server
 from testkit.sites import migrated_database, production_env, throwaway_database
 from testkit.smtp import SMTPSink
 
@@ -145,11 +146,11 @@ def queued_emails(db) -> Callable[[], list]:
     """``queued_emails()``: the messages the database task backend holds for delivery, oldest first."""
     from django_tasks_db.models import DBTaskResult
 
-    from accounts.delivery import deserialize_email
+    from mail.messages import QueuedMessage
 
     def read() -> list:
-        rows = DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email").order_by("enqueued_at")
-        return [deserialize_email(row.args_kwargs["kwargs"]["message"]) for row in rows]
+        rows = DBTaskResult.objects.filter(task_path="mail.tasks.deliver_email").order_by("enqueued_at")
+        return [QueuedMessage.unsealed(row.args_kwargs["kwargs"]["message"]).as_email() for row in rows]
 
     return read
 
@@ -203,9 +204,24 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture
 def worker_env(tmp_path: Path, smtp_sink: SMTPSink, migrated_template: str) -> Iterator[dict[str, str]]:
-    """The environment of the site's own processes (``manage.py``, ``db_worker``) on a database of their own.
+    """The environment of the site's own processes (``manage.py``, ``task_worker``) on a database of their own.
 
     Migrated; SQLite, or PostgreSQL under ``bin/with-postgres``; tasks queued in the database; mail to ``smtp_sink``.
     """
     with throwaway_database(tmp_path, template=migrated_template) as database_url:
         yield production_env(tmp_path, database_url, EMAIL_URL=smtp_sink.url)
+
+
+@pytest.fixture
+def s3_server() -> Iterator[S3Server]:
+    """Object storage on loopback (moto's S3 server)."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(settings, s3_server: S3Server) -> Bucket:
+    """A fresh private bucket, made the site's default storage exactly as DJANGO_STORAGE=s3 configures it."""
+    bucket = Bucket(s3_server)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage(settings.S3_OPTIONS)}
+    return bucket

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.test import RequestFactory
 
-from accounts.models import SecurityEvent
-from accounts.views import server_error
+from security.models import SecurityEvent
+from web.views import server_error
 
 
 def title_of(response) -> str:

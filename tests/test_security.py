@@ -237,7 +237,7 @@ def test_deploy_check_tells_when_emails_would_link_to_localhost(tmp_path):
     environment.pop("SITE_URL", None)
     result = deploy_check(environment)
     assert result.returncode == 0, result.stdout + result.stderr  # the documented command stays clean
-    assert "accounts.I001" in result.stderr + result.stdout
+    assert "site.I001" in result.stderr + result.stdout
 
 
 # --- Headers --------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from accounts.models import SecurityEvent, User
-from accounts.services import cancel_account_deletion, schedule_account_deletion
-from accounts.tasks import delete_account_when_due
+from accounts.deletion import cancel_account_deletion, delete_account_when_due, schedule_account_deletion
+from accounts.models import User
+from security.models import SecurityEvent
 from testkit.files import stored_files
 from testkit.totp import totp_code
 
@@ -39,7 +39,7 @@ def log_in(client: Client, user: User, password: str) -> Client:
 
 
 def scheduled_deletions() -> list[DBTaskResult]:
-    return list(DBTaskResult.objects.filter(task_path="accounts.tasks.delete_account_when_due"))
+    return list(DBTaskResult.objects.filter(task_path="accounts.deletion.delete_account_when_due"))
 
 
 def events_of(user: User) -> list[str]:

@@ -12,8 +12,9 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
+from accounts.deletion import cancel_account_deletion, delete_account, schedule_account_deletion
 from accounts.models import User
-from accounts.services import cancel_account_deletion, delete_account, schedule_account_deletion
+from mail.messages import QueuedMessage
 from testkit.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +195,8 @@ def test_the_deletion_emails_speak_the_saved_language_outside_a_request(make_use
         delete_account(user=User.objects.get(pk=user.pk))
     with translation.override("de"):
         day = date_format(due_at, "DATE_FORMAT")
-    queued = DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email").order_by("enqueued_at")
-    assert [task.args_kwargs["kwargs"]["message"]["subject"] for task in queued] == [
+    queued = DBTaskResult.objects.filter(task_path="mail.tasks.deliver_email").order_by("enqueued_at")
+    assert [QueuedMessage.unsealed(task.args_kwargs["kwargs"]["message"]).as_email().subject for task in queued] == [
         f"Ihr Konto bei Vitae wird am {day} gelöscht",
         "Ihr Konto bei Vitae wird nicht gelöscht",
         "Ihr Konto bei Vitae wurde gelöscht",

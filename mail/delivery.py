@@ -1,0 +1,75 @@
+"""How a queued email travels: over one connection of EMAIL_BACKEND, with what can go wrong sorted.
+
+``transmit`` sends one message and raises ``EmailRejected`` (the server answered 5xx: retrying cannot help) or
+``EmailNotSent`` (unreachable, timed out, disconnected before it accepted the message, or 4xx: a later attempt may
+succeed).
+"""
+
+import smtplib
+
+from django.core.mail import EmailMessage, get_connection
+
+
+class EmailDeliveryError(Exception):
+    """This attempt did not deliver the message; ``code`` is the SMTP reply code, when there was one."""
+
+    # The task has already logged this failure as one line with an event: config/logging.py keeps
+    # django_tasks from logging it a second time, with a traceback.
+    already_logged = True
+
+    def __init__(self, detail: str, *, code: int | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+class EmailRejected(EmailDeliveryError):
+    """The server refused the message for good (a 5xx reply): recipient, sender, authentication or content."""
+
+
+class EmailNotSent(EmailDeliveryError):
+    """The message did not reach the server this time (refused or reset connection, timeout, 4xx)."""
+
+
+# --- Over the wire ----------------------------------------------------------------------------------
+
+
+def transmit(message: EmailMessage) -> None:
+    """Send one message through EMAIL_BACKEND; raise ``EmailRejected`` or ``EmailNotSent`` if it was not accepted.
+
+    The connection is opened here rather than inside ``send_messages`` (which would also close it there), so
+    that closing it happens after the answer: once the server has accepted the message, nothing that goes
+    wrong at QUIT can make this attempt count as failed and the message go out twice.
+    """
+    connection = get_connection()
+    try:
+        connection.open()
+        connection.send_messages([message])
+    except smtplib.SMTPException as error:  # includes refused, reset and timed-out connections
+        raise classify(error) from error
+    except OSError as error:
+        raise EmailNotSent(repr(error)) from error
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            pass  # the message was accepted or not, as decided above; a broken goodbye changes neither
+
+
+def classify(error: smtplib.SMTPException) -> EmailDeliveryError:
+    """A 5xx reply is permanent; everything else (4xx, no reply at all) may go better later."""
+    text: bytes | str
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # Every recipient was refused (one accepted is a sent message): permanent if none was refused for now.
+        replies = sorted(error.recipients.values(), key=lambda reply: reply[0])
+        code, text = replies[0] if replies else (None, b"")
+    elif isinstance(error, smtplib.SMTPResponseException):
+        code, text = error.smtp_code, error.smtp_error
+    elif isinstance(error, smtplib.SMTPNotSupportedError):
+        # The server lacks what EMAIL_URL asks for (STARTTLS, AUTH): only a configuration change helps.
+        return EmailRejected(str(error))
+    else:
+        return EmailNotSent(repr(error))
+    detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    if code is not None and 500 <= code < 600:
+        return EmailRejected(detail, code=code)
+    return EmailNotSent(detail, code=code)

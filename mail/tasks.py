@@ -1,0 +1,65 @@
+"""Delivering a queued email: retried only when a later attempt can succeed."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import TaskContext
+
+from .delivery import EmailNotSent, EmailRejected, transmit
+from .messages import QueuedMessage
+
+logger = logging.getLogger(__name__)
+
+
+@task(takes_context=True)
+def deliver_email(context: TaskContext, *, message: str, attempt: int = 1) -> None:
+    """Send one queued (sealed) message. A permanent refusal (5xx) ends it; a transient failure queues the next
+    attempt.
+
+    An attempt that did not deliver the message raises, so that its result is FAILED for an operator to see
+    (``EmailRejected``: final; ``EmailNotSent``: its note says whether another attempt follows). Its log line,
+    with the event, is the only one: config/logging.py drops django_tasks' traceback of it.
+    """
+    queued = QueuedMessage.unsealed(message)
+    headers = queued.headers()
+    details = {
+        "task_id": str(context.task_result.id),
+        "message_id": headers["Message-ID"],
+        "subject": str(headers["Subject"]),
+        "recipients": len(queued.recipients),
+        "attempt": attempt,
+    }
+    try:
+        transmit(queued.as_email())
+    except EmailRejected as error:
+        logger.error(
+            "email rejected", extra={**details, "event": "email_rejected", "code": error.code, "error": str(error)}
+        )
+        error.add_note(f"Attempt {attempt}: the server refused the message for good; it is not retried.")
+        raise
+    except EmailNotSent as error:
+        failure = {**details, "code": error.code, "error": str(error)}
+        retry_at = _schedule_retry(message, attempt)
+        if retry_at:
+            logger.warning(
+                "email failed, will retry",
+                extra={**failure, "event": "email_failed", "retry_at": retry_at.isoformat()},
+            )
+            error.add_note(f"Attempt {attempt}: the next attempt is queued for {retry_at.isoformat()}.")
+        else:
+            logger.error("email failed, giving up", extra={**failure, "event": "email_gave_up"})
+            error.add_note(f"Attempt {attempt} was the last: the message was not delivered.")
+        raise
+    logger.info("email sent", extra={**details, "event": "email_sent"})
+
+
+def _schedule_retry(message: str, attempt: int) -> datetime | None:
+    delays = settings.EMAIL_RETRY_DELAYS
+    if attempt > len(delays) or not deliver_email.get_backend().supports_defer:
+        return None
+    retry_at = timezone.now() + timedelta(seconds=delays[attempt - 1])
+    deliver_email.using(run_after=retry_at).enqueue(message=message, attempt=attempt + 1)
+    return retry_at

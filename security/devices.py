@@ -1,0 +1,109 @@
+"""The browsers an account has signed in with, their whole life: the device cookie, recognising it at a sign-in,
+the new-device warning email, and forgetting devices that can no longer come back.
+
+allauth's session list cannot tell a new browser (it drops a session's row when the session ends), so each
+browser carries a long-lived, signed, HttpOnly cookie holding a random id. It names no one: the same id serves
+every account used in that browser. An account remembers a keyed digest of (account, id), never the id, so the
+database cannot be used to forge a known browser, nor to tell that two accounts share one. A browser whose
+cookie was cleared, or that the account has not seen within a year, is new again: one warning, then known.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from mail.outbox import send_email
+
+from .browsers import browser_name
+from .clients import client_ip, describe_place
+from .models import KnownDevice
+
+# The salts' names predate the move from accounts: renaming them would make every known browser a stranger again.
+COOKIE_SALT = "accounts.devices.cookie"
+DIGEST_SALT = "accounts.devices.digest"
+COOKIE_AGE = timedelta(days=365)
+# The newest browsers an account remembers; an older one signing in again is new once more (one email).
+DEVICES_PER_ACCOUNT = 20
+
+
+def cookie_name() -> str:
+    # The __Secure- prefix makes browsers refuse the cookie from plain HTTP, as the session's does.
+    return "__Secure-device" if settings.SESSION_COOKIE_SECURE else "device"
+
+
+def recognise_device(*, request: HttpRequest, response: HttpResponseBase, user: AbstractBaseUser) -> bool:
+    """Note the browser of a sign-in that just completed: True if the account has not used it before.
+
+    The cookie is set (or renewed) on ``response``. A browser new to an account that already knows others gets
+    the new-device email, queued in the same transaction; an account's very first browser (the sign-up's
+    confirmation) gets none.
+    """
+    device_id = request.get_signed_cookie(cookie_name(), default=None, salt=COOKIE_SALT) or secrets.token_urlsafe(32)
+    digest, now = _digest(user, device_id), timezone.now()
+    with transaction.atomic():
+        known = KnownDevice.objects.filter(user_id=user.pk)
+        if known.filter(digest=digest).update(last_seen_at=now):
+            new = False
+        else:
+            first_browser = not known.exists()
+            _, new = KnownDevice.objects.get_or_create(
+                user_id=user.pk, digest=digest, defaults={"first_seen_at": now, "last_seen_at": now}
+            )
+            _forget_beyond_limit(user)
+            if new and not first_browser:
+                send_new_device_email(request=request, user=user, signed_in_at=now)
+    response.set_signed_cookie(
+        cookie_name(),
+        device_id,
+        salt=COOKIE_SALT,
+        max_age=int(COOKIE_AGE.total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return new
+
+
+def _digest(user: AbstractBaseUser, device_id: str) -> str:
+    return salted_hmac(DIGEST_SALT, f"{user.pk}:{device_id}", algorithm="sha256").hexdigest()
+
+
+def _forget_beyond_limit(user: AbstractBaseUser) -> None:
+    keep = KnownDevice.objects.filter(user_id=user.pk).order_by("-last_seen_at", "-pk")[:DEVICES_PER_ACCOUNT]
+    KnownDevice.objects.filter(user_id=user.pk).exclude(pk__in=list(keep.values_list("pk", flat=True))).delete()
+
+
+def send_new_device_email(*, request: HttpRequest, user: AbstractBaseUser, signed_in_at: datetime) -> None:
+    """Tell the person about a sign-in from a browser new to their account: when, from where, which browser."""
+    context = {
+        "signed_in_at": signed_in_at,
+        "place": describe_place(client_ip(request)),
+        "browser": browser_name(request),
+        "sessions_url": settings.SITE_URL + reverse("usersessions_list"),
+        "change_password_url": settings.SITE_URL + reverse("account_change_password"),
+        "activity_url": settings.SITE_URL + reverse("account_activity"),
+    }
+    email = getattr(user, user.get_email_field_name())
+    send_email("new_device", to=email, context=context, language=getattr(user, "language", None) or None)
+
+
+def export_devices(*, user: AbstractBaseUser) -> list[dict]:
+    """What the site keeps about the person's browsers (the digests mean nothing outside it)."""
+    return [
+        {"first_seen_at": device.first_seen_at, "last_seen_at": device.last_seen_at}
+        for device in KnownDevice.objects.filter(user_id=user.pk).order_by("-last_seen_at", "-pk")
+    ]
+
+
+def forget_stale_devices(*, now: datetime | None = None) -> int:
+    """Forget browsers not seen for longer than their cookie lives: they cannot be recognised any more."""
+    deleted, _ = KnownDevice.objects.filter(last_seen_at__lt=(now or timezone.now()) - COOKIE_AGE).delete()
+    return deleted
