@@ -209,10 +209,26 @@ def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path):
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "SITE_URL": "https://cv.example.org",
+        "DJANGO_TASKS_BACKEND": "database",
     }
     result = deploy_check(environment)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_warns_that_the_immediate_task_backend_serves_no_one_well(tmp_path):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "true",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "SITE_URL": "https://cv.example.org",
+        "DJANGO_TASKS_BACKEND": "immediate",
+    }
+    result = deploy_check(environment)
+    assert result.returncode == 1
+    assert "site.W001" in result.stderr and "DJANGO_TASKS_BACKEND=database" in result.stderr
 
 
 def deploy_check(environment: dict[str, str]) -> subprocess.CompletedProcess:
@@ -233,6 +249,7 @@ def test_deploy_check_tells_when_emails_would_link_to_localhost(tmp_path):
         "DJANGO_DEBUG": "false",
         "DJANGO_HTTPS": "true",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_TASKS_BACKEND": "database",
     }
     environment.pop("SITE_URL", None)
     result = deploy_check(environment)
