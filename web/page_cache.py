@@ -35,6 +35,7 @@ from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import split_domain_port
 from django.middleware.csrf import get_token
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import translation
@@ -100,7 +101,10 @@ def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def cache_key(request: HttpRequest) -> str:
-    return f"{request.get_host()}|{translation.get_language()}|{request.path}"
+    """The host (without its port: every port of a host serves the same pages, and a copy per port would push the
+    warm ones out), the language and the path."""
+    host, _port = split_domain_port(request.get_host())
+    return f"{host}|{translation.get_language()}|{request.path}"
 
 
 def warm_up(application: WSGIHandler) -> None:

@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from django.utils import translation
 
 from testkit.people import PASSWORD
-from web.page_cache import warm_up
+from web.page_cache import kept_paths, warm_up
 
 ENTRANCE_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 
@@ -22,6 +22,60 @@ def csrf_tokens(page: str) -> list[str]:
 def production(settings):
     settings.DEBUG = False
     return settings
+
+
+def without_tokens(page: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1", page)
+
+
+def test_the_kept_pages_are_the_entrance_pages(db):
+    assert sorted(kept_paths()) == sorted(ENTRANCE_PAGES)
+
+
+# Two visitors as different as visitors come while both are signed out and ask in one language: their own cookies
+# (CSRF, device, theme, a stale session id that names no session), address, browser, and what they accept.
+FIRST_VISITOR = {
+    "REMOTE_ADDR": "198.51.100.7",
+    "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "HTTP_ACCEPT": "text/html",
+}
+SECOND_VISITOR = {
+    "REMOTE_ADDR": "203.0.113.99",
+    "HTTP_USER_AGENT": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "HTTP_ACCEPT": "*/*",
+    "HTTP_REFERER": "https://elsewhere.example/",
+    "HTTP_X_FORWARDED_FOR": "192.0.2.1",
+}
+
+
+@pytest.mark.parametrize("path", ENTRANCE_PAGES)
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_kept_page_rendered_for_two_different_visitors_differs_only_in_its_csrf_tokens(
+    db, production, path, language
+):
+    """The page cache's one safety rule: the only thing of a visitor's own in a kept page is its CSRF input. Both
+    renderings here are fresh (the cache is emptied between them), so whatever else differed would be served from
+    one visitor's copy to the next."""
+    pages = []
+    for visitor, cookies in ((FIRST_VISITOR, {"device": "a1"}), (SECOND_VISITOR, {"sessionid": "stale", "x": "y"})):
+        caches["pages"].clear()
+        client = Client(HTTP_ACCEPT_LANGUAGE=language, **visitor)
+        client.cookies.load(cookies)
+        response = client.get(path)
+        assert response.status_code == 200 and response.templates  # rendered for this visitor, not from a copy
+        pages.append(response.content.decode())
+
+    first, second = pages
+    assert csrf_tokens(first) != csrf_tokens(second)
+    assert without_tokens(first) == without_tokens(second)
+
+
+def test_every_port_of_a_host_shares_one_copy(db, production):
+    production.ALLOWED_HOSTS = ["localhost"]
+    Client().get("/accounts/login/", HTTP_HOST="localhost:8001")
+    for port in (8002, 8003):
+        assert not Client().get("/accounts/login/", HTTP_HOST=f"localhost:{port}").templates
+    assert len(caches["pages"]._cache) == 1  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("path", ENTRANCE_PAGES)
