@@ -7,10 +7,11 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8000
 
-.PHONY: help install messages translations run serve worker test test-unit test-e2e test-deps lint format bench
+.PHONY: help install messages translations run superuser serve worker test test-unit test-e2e test-deps lint format bench
 
 help:
-	@echo "make run     serve the site at http://127.0.0.1:$(PORT) (debug, SQLite, console email)"
+	@echo "make run     the site and its task worker at http://localhost:$(PORT) (debug, SQLite, emails on the console)"
+	@echo "make superuser  create an administrator (for make run's database)"
 	@echo "make test    install what is missing, then lint and run every test: unit (SQLite, PostgreSQL), end-to-end"
 	@echo "make serve   the production server (gunicorn + WhiteNoise) on 127.0.0.1:$(PORT)"
 	@echo "make worker  the task worker for DJANGO_TASKS_BACKEND=database"
@@ -39,9 +40,23 @@ translations: install
 	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext >/dev/null; }
 	DJANGO_DEBUG=true $(UV) run python manage.py makemessages -l de --no-obsolete --ignore '.venv' --ignore '.tools' --ignore 'node_modules' --ignore 'e2e' --ignore 'tests' --ignore 'bench' --ignore 'testkit' --ignore 'staticfiles' --ignore 'media'
 
+# The whole product, as in production but with debug on: the site and its task worker (the database task backend on
+# SQLite: the outbox, retries and the deletion grace period work as they do in production), emails on the console.
+# Passkeys need a host name: browse http://localhost:$(PORT), not 127.0.0.1.
+run: export DJANGO_DEBUG = true
+run: export DJANGO_TASKS_BACKEND ?= database
+run: export SITE_URL ?= http://localhost:$(PORT)
 run: messages
-	DJANGO_DEBUG=true $(UV) run python manage.py migrate --noinput
-	DJANGO_DEBUG=true $(UV) run python manage.py runserver 127.0.0.1:$(PORT)
+	$(UV) run python manage.py migrate --noinput
+	@echo ""
+	@echo "  Vitae runs at $(SITE_URL)  (site and task worker; emails show here; Ctrl-C stops both)"
+	@echo ""
+	$(UV) run honcho start --procfile Procfile.dev --port $(PORT)
+
+superuser: export DJANGO_DEBUG = true
+superuser: messages
+	$(UV) run python manage.py migrate --noinput --verbosity 0
+	$(UV) run python manage.py createsuperuser
 
 # Debug off, as in production; plain HTTP unless DJANGO_HTTPS says otherwise, since it listens on loopback.
 serve: export DJANGO_HTTPS ?= false

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .cv import CVStorageUnavailable, clear_cv, replace_cv
 from .forms import EmailAddressForm, UserChangeForm, UserCreationForm
-from .models import User
+from .models import AccountEmailAddress, ScheduledDeletion, User
 
 
 @admin.register(User)
@@ -52,10 +52,27 @@ class UserAdmin(DjangoUserAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-# allauth registers its own admin for addresses; this one differs only in storing the canonical form.
+@admin.register(ScheduledDeletion)
+class ScheduledDeletionAdmin(admin.ModelAdmin):
+    """The accounts waiting out their grace period, soonest first. Keeping or deleting one is the person's choice
+    (they log in and choose); an operator can delete one at once with the admin's own delete."""
+
+    list_display = ("email", "deletion_due_at", "date_joined")
+    search_fields = ("email",)
+    fields = readonly_fields = ("email", "deletion_due_at", "date_joined", "last_login")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# allauth registers its own admin for addresses, in a section of its own also called "Accounts": the addresses are
+# listed here instead, in this app's one Accounts section, and stored in canonical form.
 admin.site.unregister(EmailAddress)
 
 
-@admin.register(EmailAddress)
+@admin.register(AccountEmailAddress)
 class CanonicalEmailAddressAdmin(EmailAddressAdmin):
     form = EmailAddressForm

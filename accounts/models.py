@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -100,3 +101,30 @@ class User(AbstractUser):
                 super().save(*args, **kwargs)
         else:
             super().save(*args, **kwargs)
+
+
+class ScheduledDeletionManager(models.Manager["ScheduledDeletion"]):
+    def get_queryset(self) -> QuerySet["ScheduledDeletion"]:
+        return super().get_queryset().filter(deletion_due_at__isnull=False)
+
+
+class ScheduledDeletion(User):
+    """The accounts whose deletion waits out its grace period, as the admin lists them (the same rows as User)."""
+
+    objects: ClassVar[ScheduledDeletionManager] = ScheduledDeletionManager()  # type: ignore[assignment]
+
+    class Meta:
+        proxy = True
+        verbose_name = "scheduled deletion"
+        verbose_name_plural = "scheduled deletions"
+        ordering = ["deletion_due_at"]
+
+
+class AccountEmailAddress(EmailAddress):
+    """allauth's email addresses, listed in the admin's Accounts section beside the users they belong to (the same
+    rows: a proxy, so the admin has one Accounts section, not allauth's and ours)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "email address"
+        verbose_name_plural = "email addresses"

@@ -14,6 +14,22 @@ FIELDS = "{asctime}{levelname}{name}{process}{message}"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"}
 
 
+# What every LogRecord has: anything else on a record came from ``extra=`` and is shown beside the message.
+STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class ReadableFormatter(logging.Formatter):
+    """One line a person reads on a terminal (`make run`): time, level, logger, message, then the event's fields."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = {key: value for key, value in vars(record).items() if key not in STANDARD_ATTRIBUTES}
+        return f"{line} ({', '.join(f'{key}={value}' for key, value in fields.items())})" if fields else line
+
+
 def json_formatter() -> JsonFormatter:
     """One JSON object per record: time, level, logger, pid, message and every ``extra`` field, all escaped."""
     return JsonFormatter(FIELDS, style="{", rename_fields=RENAMED)

@@ -251,7 +251,11 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # --- Email ------------------------------------------------------------------------------------
 
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # On the console (`make run`), each email as a person reads it: recipient, subject, the text with its links.
+    _email["EMAIL_BACKEND"] = "mail.backends.ReadableConsoleBackend"
+vars().update(_email)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -378,8 +382,12 @@ LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # One JSON object per line (config/logging.py): every value escaped, so no request can forge a line.
-    "formatters": {"json": {"()": "config.logging.json_formatter"}},
+    # One JSON object per line (config/logging.py): every value escaped, so no request can forge a line. With debug on
+    # (`make run`) a person reads them on a terminal instead: one readable line each.
+    "formatters": {
+        "json": {"()": "config.logging.json_formatter"},
+        "readable": {"()": "config.logging.ReadableFormatter"},
+    },
     "filters": {
         "refused_requests": {"()": "config.logging.RefusedRequestFilter"},
         "logged_task_failures": {"()": "config.logging.LoggedTaskFailureFilter"},
@@ -387,7 +395,7 @@ LOGGING = {
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": "readable" if DEBUG else "json",
             "filters": ["refused_requests"],
             "stream": "ext://sys.stdout",
         }

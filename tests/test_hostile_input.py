@@ -201,7 +201,7 @@ def forms(make_user) -> dict[str, FormTarget]:
         ),
         "admin change user": FormTarget(at(f"/admin/accounts/user/{someone.pk}/change/"), admin_change, lambda: admin),
         "admin add email address": FormTarget(
-            at("/admin/account/emailaddress/add/"),
+            at("/admin/accounts/accountemailaddress/add/"),
             {"user": str(person.pk), "email": "extra@example.com", "verified": None, "primary": None},
             lambda: admin,
         ),

@@ -216,7 +216,7 @@ def test_the_admin_change_form_stores_the_canonical_form(admin_client, user):
 
 def test_an_address_added_in_the_admin_is_stored_in_canonical_form(admin_client, user):
     response = admin_client.post(
-        "/admin/account/emailaddress/add/", {"user": user.pk, "email": " ＡＤＡ@café.com", "verified": "on"}
+        "/admin/accounts/accountemailaddress/add/", {"user": user.pk, "email": " ＡＤＡ@café.com", "verified": "on"}
     )
     assert response.status_code == 302
     assert EmailAddress.objects.filter(user=user, email="ada@xn--caf-dma.com", verified=True).exists()

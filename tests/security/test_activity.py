@@ -267,7 +267,7 @@ def test_an_administrator_verifying_an_address_leaves_their_own_address_out(clie
     address = EmailAddress.objects.create(user=user, email="second@example.com", verified=False, primary=False)
     client.force_login(make_user(is_staff=True, is_superuser=True))
     client.post(
-        "/admin/account/emailaddress/",
+        "/admin/accounts/accountemailaddress/",
         {"action": "make_verified", "_selected_action": [address.pk]},
         HTTP_USER_AGENT=FIREFOX,
     )
