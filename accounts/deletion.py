@@ -88,16 +88,32 @@ def cancel_account_deletion(*, user: User, request: HttpRequest | None = None) -
     return True
 
 
-def delete_account(*, user: User) -> None:
-    """Delete the user and all that is theirs, and tell them by email; once committed, end every session."""
-    email, user_id, language = user.email, user.pk, user.language
+def delete_account(*, user: User) -> bool:
+    """Delete the user and all that is theirs, and tell them by email; once committed, end every session.
+
+    False, doing nothing, when the account is already gone. The row is locked first, as the deletion task and
+    "Keep my account" lock it: of two deletions at once (a double-clicked "Delete now", the task at the same
+    moment) the second waits for the first to commit and then finds no row, so one goodbye email goes, not two.
+    """
+    user_id = user.pk
     with transaction.atomic():
+        try:
+            # The row as it is now, not as the caller loaded it: its files, address and language are current.
+            user.refresh_from_db(from_queryset=User._default_manager.select_for_update())
+        except User.DoesNotExist:
+            logger.info(
+                "account already deleted",
+                extra={"event": "account_deletion_skipped", "user_id": user_id, "reason": "gone"},
+            )
+            return False
+        email, language = user.email, user.language
         _end_sessions_after_commit(user)
         remove_scheduled_deletions(user_id=user_id)  # "Delete now" during the grace period
         user.delete()  # allauth's rows and the activity cascade; the signals delete the files after commit
         # Queued in this transaction: sent if, and only if, it commits; in the language saved on the row just deleted.
         send_account_deleted_email(email=email, language=language)
     logger.info("account deleted", extra={"event": "account_deleted", "user_id": user_id})
+    return True
 
 
 def _end_sessions_after_commit(user: User) -> None:

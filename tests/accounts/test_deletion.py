@@ -370,6 +370,42 @@ def test_delete_now_during_the_grace_period_deletes_at_once(client, scheduled, p
     assert scheduled_deletions() == []
 
 
+def goodbye_emails(queued_emails) -> list:
+    return [message for message in queued_emails() if message.subject == "Your Vitae account has been deleted"]
+
+
+@pytest.mark.parametrize("page", ["/accounts/delete/", GRACE_PAGE])
+def test_two_delete_now_posts_at_once_send_one_goodbye_email(
+    page, make_user, password, password_confirmed, deferring_tasks, queued_emails, settings, transactional_db
+):
+    """A double click, or two tabs: the second post loaded the account before the first deleted it, and deletes it
+    only after. It finds nothing to delete: one goodbye email, and the page the first post got, never a 500."""
+    user = make_user()
+    if page == GRACE_PAGE:
+        schedule_account_deletion(user=user)
+    first_tab = password_confirmed(log_in(Client(), user, password))
+    second_tab = Client()
+    second_tab.cookies[settings.SESSION_COOKIE_NAME] = first_tab.cookies[settings.SESSION_COOKIE_NAME].value
+    first_answers = []
+
+    def first_tab_deletes_meanwhile(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        # Right after the second post loaded the signed-in user, the whole first post runs and commits.
+        if not first_answers and sql.startswith('SELECT "accounts_user"'):
+            first_answers.append(None)
+            first_answers[0] = first_tab.post(page, {"action": "now"})
+        return result
+
+    with connection.execute_wrapper(first_tab_deletes_meanwhile):
+        second_answer = second_tab.post(page, {"action": "now"}, follow=True)
+
+    assert [(answer.status_code, answer["Location"]) for answer in first_answers] == [(302, "/")]
+    assert second_answer.redirect_chain == [("/", 302)]
+    assert DELETED in second_answer.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert [message.to for message in goodbye_emails(queued_emails)] == [[user.email]]
+
+
 def test_the_grace_page_sends_anyone_not_leaving_to_their_profile(client, user):
     client.force_login(user)
     assert client.get(GRACE_PAGE)["Location"] == "/profile/"
