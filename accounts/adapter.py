@@ -1,6 +1,7 @@
 """allauth's account adapter: every email allauth sends goes through the site's outbox, with links from SITE_URL and in
 the person's language; every address it takes is in its canonical form; the client's address never fails a request."""
 
+import hashlib
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
@@ -47,6 +49,24 @@ def is_absolute_link(value: Any) -> bool:
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
 
+# allauth mails this note, not a link, when a reset or a log-in code is asked for an address with no account.
+UNKNOWN_ACCOUNT_NOTICE = "account/email/unknown_account"
+UNKNOWN_ACCOUNT_NOTICE_INTERVAL = 24 * 60 * 60
+
+
+def first_unknown_account_notice_today(email: str) -> bool:
+    """True once per address in 24 hours (and remembered, atomically): the one unknown-account notice it may get.
+
+    Anyone can ask a reset or a log-in code for any address, and each request mails it a note: the hourly rate
+    limits would still let a stranger send a mailbox that has no account here hundreds of notes a day. One a
+    day tells its owner all there is to tell. ``cache.add`` is atomic in every cache the site uses (database,
+    Redis), so of two requests at once only one sends. The key is a digest: the cache keeps no address of
+    someone who is not a member.
+    """
+    digest = hashlib.sha256(canonical_email(email).encode()).hexdigest()
+    return cache.add(f"accounts:unknown-account-notice:{digest}", True, timeout=UNKNOWN_ACCOUNT_NOTICE_INTERVAL)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     # --- Emails: queued, and every link and host in them from SITE_URL ------------------------------
 
@@ -56,7 +76,7 @@ class AccountAdapter(DefaultAccountAdapter):
         allauth builds links from the request (``build_absolute_uri``), so a Host header the site accepts
         (another allowed name, another port) would reach the email. Every flow's mail passes this one door:
         each absolute link in its context is moved onto SITE_URL, and ``current_site`` is SITE_URL's, not the
-        request's.
+        request's. An address with no account gets allauth's unknown-account notice at most once a day.
         """
         request = allauth_context.request
         language = recipient_language(email, context.get("user"))
@@ -64,6 +84,13 @@ class AccountAdapter(DefaultAccountAdapter):
         links = {key: on_site_url(value) for key, value in context.items() if is_absolute_link(value)}
         site_context = {"current_site": site, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         full_context = {"request": request, "email": email, **context, **links, **site_context}
+        if template_prefix == UNKNOWN_ACCOUNT_NOTICE and not first_unknown_account_notice_today(email):
+            # Rendered all the same, then dropped: the request takes the time a sent email takes, so that the
+            # response time does not tell an address without an account from one with (enumeration).
+            with translation.override(language or translation.get_language()):
+                self.render_mail(template_prefix, email, full_context)
+            logger.info("unknown-account notice not sent again", extra={"event": "unknown_account_notice_held_back"})
+            return
         send_email(template_prefix, to=email, context=full_context, language=language, render=self.render_mail)
 
     def send_notification_mail(

@@ -1,11 +1,13 @@
 """Deleting an account, its whole life: asking for it (after a grace period, or now), keeping the account meanwhile,
-and carrying it out, at once or by the task queued for the day it falls due.
+and carrying it out, at once, by the task queued for the day it falls due, or by the daily sweep
+(``manage.py delete_due_accounts``) for an account whose task was lost.
 
 The task lives here, beside the operations that queue and remove it, rather than in tasks.py: it carries out
 ``delete_account``, and the operations queue it, so one module holds both ends without an import circle.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -88,16 +90,32 @@ def cancel_account_deletion(*, user: User, request: HttpRequest | None = None) -
     return True
 
 
-def delete_account(*, user: User) -> None:
-    """Delete the user and all that is theirs, and tell them by email; once committed, end every session."""
-    email, user_id, language = user.email, user.pk, user.language
+def delete_account(*, user: User) -> bool:
+    """Delete the user and all that is theirs, and tell them by email; once committed, end every session.
+
+    False, doing nothing, when the account is already gone. The row is locked first, as the deletion task and
+    "Keep my account" lock it: of two deletions at once (a double-clicked "Delete now", the task at the same
+    moment) the second waits for the first to commit and then finds no row, so one goodbye email goes, not two.
+    """
+    user_id = user.pk
     with transaction.atomic():
+        try:
+            # The row as it is now, not as the caller loaded it: its files, address and language are current.
+            user.refresh_from_db(from_queryset=User._default_manager.select_for_update())
+        except User.DoesNotExist:
+            logger.info(
+                "account already deleted",
+                extra={"event": "account_deletion_skipped", "user_id": user_id, "reason": "gone"},
+            )
+            return False
+        email, language = user.email, user.language
         _end_sessions_after_commit(user)
         remove_scheduled_deletions(user_id=user_id)  # "Delete now" during the grace period
         user.delete()  # allauth's rows and the activity cascade; the signals delete the files after commit
         # Queued in this transaction: sent if, and only if, it commits; in the language saved on the row just deleted.
         send_account_deleted_email(email=email, language=language)
     logger.info("account deleted", extra={"event": "account_deleted", "user_id": user_id})
+    return True
 
 
 def _end_sessions_after_commit(user: User) -> None:
@@ -111,15 +129,15 @@ def end_sessions(sessions: list[UserSession], *, user_id: int) -> None:
     logger.info("sessions ended", extra={"event": "sessions_ended", "user_id": user_id, "count": len(sessions)})
 
 
-# --- The task that deletes an account once its grace period is over ----------------------------------
+# --- Carrying out a deletion once its grace period is over: the task, and the daily sweep --------------
 
 
-@task()
-def delete_account_when_due(*, user_id: int) -> None:
-    """Delete an account whose grace period is over; nothing for one that was kept, or is due later.
+def delete_account_if_due(*, user_id: int) -> bool:
+    """Delete an account whose grace period is over; nothing for one that was kept, is due later or is gone.
 
     The account's row is locked first, so this and "Keep my account" (which clears the mark under the same lock)
-    happen one after the other: a kept account is never deleted by a task that was already running.
+    happen one after the other: a kept account is never deleted by a task (or sweep) that was already running,
+    and of the task and the sweep at once, one deletes and the other finds the account gone.
     """
     with transaction.atomic():
         user = User._default_manager.select_for_update().filter(pk=user_id).first()
@@ -129,8 +147,52 @@ def delete_account_when_due(*, user_id: int) -> None:
                 "scheduled deletion not carried out",
                 extra={"event": "account_deletion_skipped", "user_id": user_id, "reason": reason},
             )
-            return
-        delete_account(user=user)
+            return False
+        return delete_account(user=user)
+
+
+@task()
+def delete_account_when_due(*, user_id: int) -> None:
+    """Delete an account whose grace period is over (queued for that day by ``schedule_account_deletion``)."""
+    delete_account_if_due(user_id=user_id)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    deleted: int
+    failed: list[int]  # the accounts whose deletion raised: still there, tried again at the next sweep
+
+
+def delete_due_accounts() -> SweepOutcome:
+    """Delete every account past its deletion date, each in a transaction of its own.
+
+    The task queued for the day is one row: a restore, an operator clearing the queue or an early run that
+    found it "not due" would leave the account for ever. The daily sweep (``manage.py delete_due_accounts``) does
+    not rest on it. An account whose task is merely late is deleted here and the task then finds it gone; running
+    the sweep twice deletes nothing the second time. One account that cannot be deleted (logged) does not hold
+    back the others.
+    """
+    due = list(
+        User._default_manager.filter(deletion_due_at__lte=timezone.now())
+        .order_by("deletion_due_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    deleted, failed = 0, []
+    for user_id in due:
+        try:
+            deleted += delete_account_if_due(user_id=user_id)
+        except Exception as error:  # noqa: BLE001 - logged and counted; the next account's deletion is independent
+            logger.error(
+                "due account not deleted",
+                extra={"event": "account_deletion_failed", "user_id": user_id, "error": repr(error)},
+                exc_info=True,
+            )
+            failed.append(user_id)
+    logger.info(
+        "due accounts swept",
+        extra={"event": "due_accounts_swept", "due": len(due), "deleted": deleted, "failed": len(failed)},
+    )
+    return SweepOutcome(deleted=deleted, failed=failed)
 
 
 def remove_scheduled_deletions(*, user_id: int) -> int:

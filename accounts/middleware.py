@@ -10,7 +10,8 @@ from django.urls import reverse
 
 class ScheduledDeletionMiddleware:
     """Keep a signed-in person whose account is due for deletion on the page offering "Keep my account" and
-    "Delete now": every other page redirects there; logging out, static files and the health check still work.
+    "Delete now": every other page redirects there; logging out, the confirmation "Delete now" asks for, static
+    files and the health check still work.
 
     It costs no query of its own: without a session cookie nobody is signed in, and with one, every page loads
     the user anyway (the navigation shows who is signed in), and the mark is a column of that row.
@@ -28,5 +29,14 @@ class ScheduledDeletionMiddleware:
 
     @staticmethod
     def always_open(path: str) -> bool:
-        open_paths = {reverse("account_deletion_scheduled"), reverse("account_logout"), reverse("healthz")}
+        open_paths = {
+            reverse("account_deletion_scheduled"),
+            reverse("account_logout"),
+            reverse("healthz"),
+            # allauth's confirmation that it is the person (password, authenticator code or recovery code,
+            # security key or passkey), which "Delete now" asks for first.
+            reverse("account_reauthenticate"),
+            reverse("mfa_reauthenticate"),
+            reverse("mfa_reauthenticate_webauthn"),
+        }
         return path in open_paths or path.startswith(settings.STATIC_URL)

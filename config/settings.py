@@ -203,6 +203,9 @@ ACCOUNT_RATE_LIMITS = {
     # allauth's limits are the site's (README, Security); an action set here replaces allauth's default for it.
     # Each request mails a code (or, for an unknown address, a note): at most 10 an hour reach one mailbox.
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    # Each reset request mails the address a link (or a note for an unknown one, at most one a day:
+    # accounts/adapter.py): allauth's limits, plus at most 10 an hour to one mailbox.
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
 # "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.

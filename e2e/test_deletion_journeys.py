@@ -170,13 +170,20 @@ def test_a_grace_period_kept_then_cut_short(page: Page, site: Site, smtp: SMTPSi
     smtp.wait_for(account.email, "will not be deleted")
     assert scheduled_deletions(site, user_id) == []
 
-    # Again, and this time "Delete now" from the grace period's page.
+    # Again, and this time "Delete now" from the grace period's page: signing in again is not enough, the person
+    # confirms it is them (a wrong password deletes nothing and says so), and then it is done.
     open_the_deletion_page(page, site, account.password)
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Your account will be deleted on")).to_be_visible()
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
     page.get_by_role("button", name="Delete now").click()
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Incorrect password.")).to_be_visible()
+    assert [task["status"] for task in scheduled_deletions(site, user_id)] == ["READY"]
+    confirm_with_password(page, account.password)
 
     expect_deleted_at_once(page, site, smtp, account, user_id, cv_file)
 

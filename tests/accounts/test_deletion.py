@@ -1,6 +1,7 @@
 """Self-service account deletion: the reauthentication gate, "Delete now", the grace period ("Delete my account",
 "Keep my account"), the task that carries it out, and the admin's bulk delete."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from testkit.totp import totp_code
 DELETED = "Your account has been deleted."
 GRACE_PAGE = "/accounts/delete/scheduled/"
 REAUTHENTICATE = "/accounts/reauthenticate/?next=%2Faccounts%2Fdelete%2F"
+GRACE_REAUTHENTICATE = "/accounts/reauthenticate/?next=%2Faccounts%2Fdelete%2Fscheduled%2F"
 
 
 def sessions_of(user_id: int) -> list[Session]:
@@ -362,12 +364,126 @@ def test_keep_my_account_cancels_the_deletion(client, scheduled, password, press
     assert client.get("/accounts/email/").status_code == 200
 
 
-def test_delete_now_during_the_grace_period_deletes_at_once(client, scheduled, password, press):
+def goodbye_emails(queued_emails) -> list:
+    return [message for message in queued_emails() if message.subject == "Your Vitae account has been deleted"]
+
+
+def test_delete_now_during_the_grace_period_asks_the_person_to_confirm_it_is_them(
+    client, scheduled, password, press, queued_emails
+):
+    log_in(client, scheduled, password)  # signing in again is not a confirmation
+    response = press("now", path=GRACE_PAGE)
+    assert response["Location"] == GRACE_REAUTHENTICATE
+    assert User.objects.get(pk=scheduled.pk).deletion_due_at is not None
+    assert goodbye_emails(queued_emails) == []
+    page = client.get(GRACE_REAUTHENTICATE)  # the confirmation opens, though every other page leads to the grace page
+    assert page.status_code == 200
+    assert "Confirm access" in page.content.decode()
+
+
+def test_once_confirmed_delete_now_during_the_grace_period_deletes_at_once(
+    client, scheduled, password, press, django_capture_on_commit_callbacks
+):
     log_in(client, scheduled, password)
-    response = press("now", path=GRACE_PAGE, follow=True)
+    press("now", path=GRACE_PAGE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(GRACE_REAUTHENTICATE, {"password": password}, follow=True)
+    assert response.redirect_chain == [("/", 302)]
     assert DELETED in response.content.decode()
+    assert not response.context["user"].is_authenticated
     assert not User.objects.filter(pk=scheduled.pk).exists()
     assert scheduled_deletions() == []
+
+
+def test_a_wrong_password_before_delete_now_says_so_and_deletes_nothing(client, scheduled, password, press):
+    log_in(client, scheduled, password)
+    press("now", path=GRACE_PAGE)
+    response = client.post(GRACE_REAUTHENTICATE, {"password": "not my password"})
+    assert response.status_code == 200
+    assert "Incorrect password." in response.content.decode()
+    assert User.objects.get(pk=scheduled.pk).deletion_due_at is not None
+    assert press("now", path=GRACE_PAGE)["Location"] == GRACE_REAUTHENTICATE  # still asked
+
+
+def test_after_a_log_in_by_emailed_code_delete_now_still_asks_for_the_password(client, scheduled, press, queued_emails):
+    """A code proves only that someone reads the mailbox, not that it is the account's owner."""
+    client.post("/accounts/login/code/", {"email": scheduled.email})
+    [message] = [m for m in queued_emails() if "Log-in code" in m.subject]
+    [code] = re.findall(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", message.body, re.M)
+    client.post("/accounts/login/code/confirm/", {"code": code})
+    assert client.get("/profile/")["Location"] == GRACE_PAGE  # signed in, in the grace period
+
+    assert press("now", path=GRACE_PAGE)["Location"] == GRACE_REAUTHENTICATE
+    assert User.objects.filter(pk=scheduled.pk).exists()
+
+
+def test_a_person_without_a_password_confirms_delete_now_with_their_authenticator_app(
+    client, user, clock, deferring_tasks, django_capture_on_commit_callbacks
+):
+    user.set_unusable_password()
+    user.save()
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    schedule_account_deletion(user=user)
+    client.force_login(user)
+
+    response = client.post(GRACE_PAGE, {"action": "now"})
+    assert response["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fdelete%2Fscheduled%2F"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(response["Location"], {"code": totp_code(secret, clock.now)}, follow=True)
+
+    assert DELETED in response.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/reauthenticate/", "/accounts/2fa/reauthenticate/", "/accounts/2fa/webauthn/reauthenticate/"]
+)
+def test_during_the_grace_period_every_way_to_confirm_it_is_you_stays_open(client, scheduled, password, path):
+    log_in(client, scheduled, password)
+    response = client.get(f"{path}?next={GRACE_PAGE}")
+    # Open, or allauth's own answer (a password-only account is sent from the others to the password), never the
+    # grace page's redirect.
+    assert response.status_code == 200 or response["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_keep_my_account_needs_no_confirmation(client, scheduled, password, press):
+    log_in(client, scheduled, password)
+    response = press("keep", path=GRACE_PAGE)
+    assert response["Location"] == "/profile/"
+    assert User.objects.get(pk=scheduled.pk).deletion_due_at is None
+
+
+@pytest.mark.parametrize("page", ["/accounts/delete/", GRACE_PAGE])
+def test_two_delete_now_posts_at_once_send_one_goodbye_email(
+    page, make_user, password, password_confirmed, deferring_tasks, queued_emails, settings, transactional_db
+):
+    """A double click, or two tabs: the second post loaded the account before the first deleted it, and deletes it
+    only after. It finds nothing to delete: one goodbye email, and the page the first post got, never a 500."""
+    user = make_user()
+    if page == GRACE_PAGE:
+        schedule_account_deletion(user=user)
+    first_tab = password_confirmed(log_in(Client(), user, password))
+    second_tab = Client()
+    second_tab.cookies[settings.SESSION_COOKIE_NAME] = first_tab.cookies[settings.SESSION_COOKIE_NAME].value
+    first_answers = []
+
+    def first_tab_deletes_meanwhile(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        # Right after the second post loaded the signed-in user, the whole first post runs and commits.
+        if not first_answers and sql.startswith('SELECT "accounts_user"'):
+            first_answers.append(None)
+            first_answers[0] = first_tab.post(page, {"action": "now"})
+        return result
+
+    with connection.execute_wrapper(first_tab_deletes_meanwhile):
+        second_answer = second_tab.post(page, {"action": "now"}, follow=True)
+
+    assert [(answer.status_code, answer["Location"]) for answer in first_answers] == [(302, "/")]
+    assert second_answer.redirect_chain == [("/", 302)]
+    assert DELETED in second_answer.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert [message.to for message in goodbye_emails(queued_emails)] == [[user.email]]
 
 
 def test_the_grace_page_sends_anyone_not_leaving_to_their_profile(client, user):
