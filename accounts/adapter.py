@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from mail.outbox import send_email
+from security.browsers import browser_name
 
 from .email_addresses import canonical_email
 from .language import recipient_language, supported_language
@@ -84,6 +85,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site_url(super().get_reset_password_from_key_url(key))
+
+    def get_http_user_agent(self, request: HttpRequest) -> str:
+        """The browser allauth's notices name ("Browser: …"): a name from security/browsers.py, never header text."""
+        return browser_name(request)
 
     # --- The client's address -------------------------------------------------------------------------
 
