@@ -1,7 +1,6 @@
 """allauth's account adapter: every email allauth sends goes through the site's outbox, with links from SITE_URL and in
 the person's language; every address it takes is in its canonical form; the client's address never fails a request."""
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any, cast
@@ -13,7 +12,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
@@ -22,6 +21,7 @@ from django.utils import translation
 
 from mail.outbox import send_email
 from security.browsers import browser_name
+from security.clients import address_behind_proxies
 
 from .email_addresses import canonical_email
 from .language import recipient_language, supported_language
@@ -93,25 +93,16 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- The client's address -------------------------------------------------------------------------
 
     def get_client_ip(self, request: HttpRequest) -> str:
-        """The address allauth's rate limits, sessions and our activity log use, never a server error.
+        """The address allauth's rate limits and sessions and our activity log use: the peer's, or behind the proxies
+        of DJANGO_TRUSTED_PROXIES the client's as they forwarded it (security/clients.py); never a server error.
 
-        allauth takes the address the outermost trusted proxy saw from X-Forwarded-For (DJANGO_TRUSTED_PROXY_COUNT)
-        and raises ImproperlyConfigured when the header has fewer entries than that: anyone reaching the app
-        around a proxy could turn every log-in into a 500. Such a request did not come through the proxies, so
-        the peer it came from (REMOTE_ADDR) is the only address not written by the client.
+        allauth's own reads X-Forwarded-For from any peer (ALLAUTH_TRUSTED_PROXY_COUNT counts entries, it does not
+        know who wrote them), so a client could pick the address its failed log-ins are counted against.
         """
-        try:
-            return super().get_client_ip(request)
-        except ImproperlyConfigured:
-            remote_addr = request.META.get("REMOTE_ADDR", "")
-            logger.warning(
-                "X-Forwarded-For has fewer entries than DJANGO_TRUSTED_PROXY_COUNT: using the peer's address",
-                extra={"event": "forwarded_for_too_short", "trusted_proxy_count": settings.ALLAUTH_TRUSTED_PROXY_COUNT},
-            )
-            try:
-                return str(ipaddress.ip_address(remote_addr))
-            except ValueError:
-                raise PermissionDenied("Unable to determine client IP address") from None
+        ip = address_behind_proxies(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")  # allauth's answer: a 403, not a 500
+        return ip
 
     # --- Addresses: one canonical form ---------------------------------------------------------------
 

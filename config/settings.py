@@ -1,5 +1,6 @@
 """Settings for the site, read top to bottom; every knob that changes between machines is an env var."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -335,11 +336,22 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Behind a TLS-terminating proxy: how many proxies to trust for X-Forwarded-For / -Proto.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
-if TRUSTED_PROXY_COUNT:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy: the proxies' addresses or networks (DJANGO_TRUSTED_PROXIES, comma-separated; none by
+# default). Forwarded headers are believed only from a peer among them: X-Forwarded-Proto by gunicorn, which reads the
+# same variable (config/gunicorn.conf.py) and hands Django the scheme, and X-Forwarded-For by the site (the client is
+# the rightmost address that is not a proxy: security/clients.py). No SECURE_PROXY_SSL_HEADER, on purpose: Django
+# would believe X-Forwarded-Proto from any peer. A value that is no address or network stops the start-up.
+_trusted_proxies = [value.strip() for value in env.list("DJANGO_TRUSTED_PROXIES", default=[])]
+try:
+    TRUSTED_PROXIES = [str(ipaddress.ip_network(value)) for value in _trusted_proxies if value]
+except ValueError as error:
+    raise environ.ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {error}") from None
+# The count it replaces trusted X-Forwarded-For from any peer. Left set, it would now be ignored and every visitor
+# would share the proxy's address (and its rate limits): stop and say what to set instead.
+if env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0):
+    raise environ.ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT is no longer read: set DJANGO_TRUSTED_PROXIES to the proxies' addresses."
+    )
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
