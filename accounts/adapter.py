@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from mail.outbox import send_email
+from security import login_limits
 from security.browsers import browser_name
 from security.clients import address_behind_proxies
 
@@ -103,6 +104,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if ip is None:
             raise PermissionDenied("Unable to determine client IP address")  # allauth's answer: a 403, not a 500
         return ip
+
+    # --- Failed log-ins: per client address apart, per account for strangers only (security/login_limits.py) -------
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Count a password about to be checked against the client address, then (allauth) against the account; a right
+        password rolls both back (``_rollback_login_failed_rl_usage``)."""
+        self._address_attempt = login_limits.count_attempt_from_address(request)
+        if self._address_attempt is None:
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        # allauth's hook for a right password: it rolls back the account's count; the address's goes with it.
+        super()._rollback_login_failed_rl_usage()
+        if attempt := getattr(self, "_address_attempt", None):
+            attempt.rollback()
 
     # --- Addresses: one canonical form ---------------------------------------------------------------
 

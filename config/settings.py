@@ -204,6 +204,11 @@ ACCOUNT_RATE_LIMITS = {
     # allauth's limits are the site's (README, Security); an action set here replaces allauth's default for it.
     # Each request mails a code (or, for an unknown address, a note): at most 10 an hour reach one mailbox.
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    # allauth's failed log-ins ("10/m/ip,5/5m/key") in two actions: allauth clears all of "login_failed" when someone
+    # proves who they are (a second factor, a reset), and the client address's count is not theirs to clear
+    # (security/login_limits.py).
+    "login_failed": "5/5m/key",
+    "login_failed_from_address": "10/m/ip",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
 # "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
