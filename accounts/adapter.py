@@ -121,6 +121,18 @@ class AccountAdapter(DefaultAccountAdapter):
         if attempt := getattr(self, "_address_attempt", None):
             attempt.rollback()
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account's failed log-ins (allauth's key: the address typed), counted apart for a browser it knows.
+
+        The hook allauth's maintainers point to for keying this limit (django-allauth#3584); allauth uses the key to
+        count and, after a password reset, to clear. Owners as a reset link finds them: an address someone merely added
+        to their own account, unverified, must not let that person's browsers count apart against it.
+        """
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        email = credentials.get("email")
+        owners = User.objects.owners_of_address(email) if email else User.objects.none()
+        return login_limits.account_key(request, key=key, owners=owners)
+
     # --- Addresses: one canonical form ---------------------------------------------------------------
 
     def clean_email(self, email: str) -> str:

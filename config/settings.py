@@ -205,8 +205,8 @@ ACCOUNT_RATE_LIMITS = {
     # Each request mails a code (or, for an unknown address, a note): at most 10 an hour reach one mailbox.
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
     # allauth's failed log-ins ("10/m/ip,5/5m/key") in two actions: allauth clears all of "login_failed" when someone
-    # proves who they are (a second factor, a reset), and the client address's count is not theirs to clear
-    # (security/login_limits.py).
+    # proves who they are (a second factor, a reset), and the client address's count is not theirs to clear. The
+    # account's count is the strangers' (a browser the account knows counts apart): security/login_limits.py.
     "login_failed": "5/5m/key",
     "login_failed_from_address": "10/m/ip",
 }

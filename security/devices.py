@@ -81,6 +81,20 @@ def recognise_device(*, request: HttpRequest, response: HttpResponseBase, user: 
     return new
 
 
+def known_device(*, request: HttpRequest, user: AbstractBaseUser) -> KnownDevice | None:
+    """The account's record of the request's browser, or None if the account has not signed in with it (or the
+    browser carries no valid device cookie). Reads only: the sign-in itself renews the record."""
+    device_id = _device_id(request)
+    if device_id is None:
+        return None
+    return KnownDevice.objects.filter(user_id=user.pk, digest__in=_digests(user, device_id)).first()
+
+
+def carries_device_cookie(request: HttpRequest) -> bool:
+    """Whether the browser has been given a device cookie (by any account) that is still valid."""
+    return _device_id(request) is not None
+
+
 def _device_id(request: HttpRequest) -> str | None:
     # Signed cookies honour SECRET_KEY_FALLBACKS by themselves (django.core.signing).
     return request.get_signed_cookie(cookie_name(), default=None, salt=COOKIE_SALT)

@@ -35,6 +35,64 @@ def log_in(clock):
     return attempt
 
 
+def stranger(n: int) -> dict[str, str]:
+    """A browser the account has never seen, each from an address of its own (no address's own limit decides)."""
+    return {"REMOTE_ADDR": f"203.0.113.{n}"}
+
+
+@pytest.fixture
+def known_browser(user, log_in) -> Client:
+    """The owner's browser: it has signed in to the account before, so the account knows its device cookie."""
+    browser = Client()
+    assert log_in(browser, user, PASSWORD) == "in"
+    return browser
+
+
+# --- Per account: strangers are throttled, the owner's browsers are not ------------------------------------------
+
+
+def test_strangers_wrong_passwords_do_not_lock_the_owners_known_browser_out(user, known_browser, log_in):
+    assert [log_in(Client(), user, WRONG, **stranger(n)) for n in range(5)] == ["checked"] * 5
+
+    assert log_in(known_browser, user, PASSWORD) == "in"
+
+
+def test_after_five_wrong_passwords_a_stranger_with_the_right_one_waits_for_the_window(
+    user, known_browser, clock, log_in
+):
+    for n in range(5):
+        log_in(Client(), user, WRONG, **stranger(n))
+
+    assert log_in(Client(), user, PASSWORD, **stranger(9)) == "refused"
+    clock.advance(5 * 60 + 1)
+    assert log_in(Client(), user, PASSWORD, **stranger(9)) == "in"
+
+
+def test_a_known_browsers_own_wrong_passwords_are_limited_and_lock_out_no_other_browser(user, known_browser, log_in):
+    assert [log_in(known_browser, user, WRONG) for _ in range(5)] == ["checked"] * 5
+
+    assert log_in(known_browser, user, PASSWORD) == "refused"
+    assert log_in(Client(), user, PASSWORD, **stranger(1)) == "in"
+
+
+def test_a_browser_only_another_account_knows_is_a_stranger_to_this_one(user, make_user, log_in):
+    attackers_browser = Client()
+    assert log_in(attackers_browser, make_user(), PASSWORD) == "in"  # the attacker's own account knows it
+
+    assert [log_in(attackers_browser, user, WRONG) for _ in range(5)] == ["checked"] * 5
+
+    assert log_in(Client(), user, PASSWORD, **stranger(1)) == "refused"
+
+
+def test_each_known_browser_counts_apart(user, known_browser, log_in):
+    other_known = Client()
+    assert log_in(other_known, user, PASSWORD) == "in"
+    for _ in range(5):
+        log_in(known_browser, user, WRONG)
+
+    assert log_in(other_known, user, PASSWORD) == "in"
+
+
 # --- Per client address: never wiped by the attacker's own log-in -------------------------------------------------
 
 
