@@ -187,6 +187,8 @@ ACCOUNT_FORMS = {
     "add_email": "accounts.forms.AddEmailForm",
     "reset_password": "accounts.forms.ResetPasswordForm",
     "request_login_code": "accounts.forms.RequestLoginCodeForm",
+    # Three wrong codes end the attempt even when the guesses arrive at once (allauth counts them in the session).
+    "confirm_login_code": "accounts.forms.ConfirmLoginCodeForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
