@@ -1,7 +1,7 @@
 """allauth's account adapter: every email allauth sends goes through the site's outbox, with links from SITE_URL and in
-the person's language; every address it takes is in its canonical form; the client's address never fails a request."""
+the person's language; every address it takes is in its canonical form; the client's address is the one the trusted
+proxies forwarded, never a server error; failed log-ins count per client address and, for strangers, per account."""
 
-import logging
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -27,8 +27,6 @@ from security.clients import address_behind_proxies
 from .email_addresses import canonical_email
 from .language import recipient_language, supported_language
 from .models import User
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
