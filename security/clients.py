@@ -43,10 +43,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def address_behind_proxies(request: HttpRequest) -> str | None:
     """The client's address: the peer's, or, from a trusted proxy, the rightmost X-Forwarded-For address that is not a
-    trusted proxy itself (None when the request has no peer address at all)."""
-    client = _address(request.META.get("REMOTE_ADDR", ""))
+    trusted proxy itself; None when there is none to tell."""
+    peer = request.META.get("REMOTE_ADDR", "")
+    client = _address(peer)
     proxies = _trusted_proxies(tuple(settings.TRUSTED_PROXIES))
-    if client is None or not _is_proxy(client, proxies):
+    # No peer address at all is gunicorn's Unix socket: only this machine reaches it, and gunicorn believes its
+    # forwarded headers unconditionally. So does the site, or the scheme and the address would disagree.
+    if peer and (client is None or not _is_proxy(client, proxies)):
         return None if client is None else str(client)
     for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         hop = _address(entry)
@@ -55,7 +58,7 @@ def address_behind_proxies(request: HttpRequest) -> str | None:
         client = hop
         if not _is_proxy(hop, proxies):
             break
-    return str(client)
+    return None if client is None else str(client)
 
 
 def client_ip(request: HttpRequest) -> str | None:

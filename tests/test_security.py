@@ -174,6 +174,16 @@ def test_a_chain_of_trusted_proxies_is_followed_to_the_client_and_no_further(cli
     assert another_client == ["checked"]
 
 
+def test_through_gunicorns_unix_socket_the_forwarded_address_is_counted_as_gunicorn_believes_it(client, db):
+    """A Unix socket has no peer address (REMOTE_ADDR is empty): only this machine reaches it, and gunicorn believes
+    its X-Forwarded-Proto unconditionally; the site reads its X-Forwarded-For the same way."""
+    one_client = failed_log_ins(client, 11, peer="", forwarded_for=lambda n: "198.51.100.7, 203.0.113.1")
+    another_client = failed_log_ins(client, 1, peer="", forwarded_for=lambda n: "203.0.113.2")
+
+    assert one_client == ["checked"] * 10 + ["refused"]
+    assert another_client == ["checked"]
+
+
 @pytest.fixture(scope="module")
 def proxied_site(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[Site]:
     """The site as production serves it (gunicorn, HTTPS on) behind one proxy at 127.0.0.1; other loopback
