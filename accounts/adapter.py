@@ -1,8 +1,8 @@
 """allauth's account adapter: every email allauth sends goes through the site's outbox, with links from SITE_URL and in
-the person's language; every address it takes is in its canonical form; the client's address never fails a request."""
+the person's language; every address it takes is in its canonical form; the client's address is the one the trusted
+proxies forwarded, never a server error; failed log-ins count per client address and, for strangers, per account."""
 
 import hashlib
-import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any, cast
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
@@ -23,6 +23,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from mail.outbox import send_email
+from security import login_limits
+from security.browsers import browser_name
+from security.clients import address_behind_proxies
 
 from .email_addresses import canonical_email
 from .language import recipient_language, supported_language
@@ -112,28 +115,51 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site_url(super().get_reset_password_from_key_url(key))
 
+    def get_http_user_agent(self, request: HttpRequest) -> str:
+        """The browser allauth's notices name ("Browser: …"): a name from security/browsers.py, never header text."""
+        return browser_name(request)
+
     # --- The client's address -------------------------------------------------------------------------
 
     def get_client_ip(self, request: HttpRequest) -> str:
-        """The address allauth's rate limits, sessions and our activity log use, never a server error.
+        """The address allauth's rate limits and sessions and our activity log use: the peer's, or behind the proxies
+        of DJANGO_TRUSTED_PROXIES the client's as they forwarded it (security/clients.py); never a server error.
 
-        allauth takes the address the outermost trusted proxy saw from X-Forwarded-For (DJANGO_TRUSTED_PROXY_COUNT)
-        and raises ImproperlyConfigured when the header has fewer entries than that: anyone reaching the app
-        around a proxy could turn every log-in into a 500. Such a request did not come through the proxies, so
-        the peer it came from (REMOTE_ADDR) is the only address not written by the client.
+        allauth's own reads X-Forwarded-For from any peer (ALLAUTH_TRUSTED_PROXY_COUNT counts entries, it does not
+        know who wrote them), so a client could pick the address its failed log-ins are counted against.
         """
-        try:
-            return super().get_client_ip(request)
-        except ImproperlyConfigured:
-            remote_addr = request.META.get("REMOTE_ADDR", "")
-            logger.warning(
-                "X-Forwarded-For has fewer entries than DJANGO_TRUSTED_PROXY_COUNT: using the peer's address",
-                extra={"event": "forwarded_for_too_short", "trusted_proxy_count": settings.ALLAUTH_TRUSTED_PROXY_COUNT},
-            )
-            try:
-                return str(ipaddress.ip_address(remote_addr))
-            except ValueError:
-                raise PermissionDenied("Unable to determine client IP address") from None
+        ip = address_behind_proxies(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")  # allauth's answer: a 403, not a 500
+        return ip
+
+    # --- Failed log-ins: per client address apart, per account for strangers only (security/login_limits.py) -------
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Count a password about to be checked against the client address, then (allauth) against the account; a right
+        password rolls both back (``_rollback_login_failed_rl_usage``)."""
+        self._address_attempt = login_limits.count_attempt_from_address(request)
+        if self._address_attempt is None:
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        # allauth's hook for a right password: it rolls back the account's count; the address's goes with it.
+        super()._rollback_login_failed_rl_usage()
+        if attempt := getattr(self, "_address_attempt", None):
+            attempt.rollback()
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account's failed log-ins (allauth's key: the address typed), counted apart for a browser it knows.
+
+        The hook allauth's maintainers point to for keying this limit (django-allauth#3584); allauth uses the key to
+        count and, after a password reset, to clear. Owners as a reset link finds them: an address someone merely added
+        to their own account, unverified, must not let that person's browsers count apart against it.
+        """
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        email = credentials.get("email")
+        owners = User.objects.owners_of_address(email) if email else User.objects.none()
+        return login_limits.account_key(request, key=key, owners=owners)
 
     # --- Addresses: one canonical form ---------------------------------------------------------------
 

@@ -1,5 +1,7 @@
-"""Forms owned by accounts: allauth's and the admin's with canonical addresses, and the deletion pages' buttons."""
+"""Forms owned by accounts: allauth's and the admin's with canonical addresses, an emailed log-in code guessed at most
+three times, and the deletion pages' buttons."""
 
+import hashlib
 from typing import Any
 
 from allauth.account import app_settings as allauth_settings
@@ -11,6 +13,7 @@ from allauth.core import context, ratelimit
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpRequest
@@ -98,6 +101,39 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
             raise get_adapter().validation_error("too_many_login_attempts")
         self._user = users[0] if users else None
         return email
+
+
+class ConfirmLoginCodeForm(allauth_forms.ConfirmLoginCodeForm):
+    """The emailed log-in code: at most ``ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS`` guesses are ever compared with one code,
+    however many arrive at once.
+
+    allauth counts wrong codes in the session (its login stage's state): simultaneous requests each read the session
+    before any of them writes it back, so 50 guesses at once had 16 compared. Here every guess first takes one of the
+    pending code's attempts from the shared cache, and a guess that finds none left is refused without a look at
+    the code. An attempt is a key of its own, taken with ``cache.add``: atomic in every cache the site uses (the
+    database cache's is an INSERT on a unique key), where ``incr`` is a read then a write in Django's database cache.
+    """
+
+    def clean_code(self) -> str:
+        if not take_attempt(pending_code_identity(), limit=allauth_settings.LOGIN_BY_CODE_MAX_ATTEMPTS):
+            raise get_adapter().validation_error("too_many_login_attempts")
+        return super().clean_code()
+
+
+def pending_code_identity() -> str:
+    """What tells this pending log-in code from every other: the account it is for (or the address, for one with no
+    account) and the moment allauth issued it, from its login stage, as allauth's own view reads it. A resent code
+    keeps the moment, as allauth's count of wrong codes carries over a resend."""
+    state = context.request._login_stage.state  # set by allauth's login_stage_required decorator
+    return f"{state.get('user_id') or state.get('email')}@{state['at']!r}"
+
+
+def take_attempt(identity: str, *, limit: int) -> bool:
+    """Take one of ``limit`` attempts at the code ``identity`` names; False when all are taken. Kept while the code
+    lives (``ACCOUNT_LOGIN_BY_CODE_TIMEOUT``); the key is a digest, so the cache holds no address."""
+    digest = hashlib.sha256(identity.encode()).hexdigest()
+    timeout = allauth_settings.LOGIN_BY_CODE_TIMEOUT
+    return any(cache.add(f"accounts:login-code:{digest}:{n}", True, timeout) for n in range(1, limit + 1))
 
 
 # --- The admin's forms ----------------------------------------------------------------------------

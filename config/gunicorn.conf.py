@@ -3,8 +3,10 @@
 import gc
 import multiprocessing
 import os
+from pathlib import Path
 from typing import Any
 
+import environ
 from gunicorn.http.unreader import SocketUnreader
 
 # Sync workers: the site is CPU-bound Django with short requests; (2 × cores) + 1 is gunicorn's advice.
@@ -26,7 +28,13 @@ accesslog = "-"
 errorlog = "-"
 # One JSON object per line, the access log's fields as fields (config/logging.py).
 logger_class = "config.logging.GunicornLogger"
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto (the request's scheme: HTTPS redirects, secure cookies) is believed only from the proxies the site
+# trusts for X-Forwarded-For too: one variable, DJANGO_TRUSTED_PROXIES, read here as config/settings.py reads it (the
+# .env file included); none by default. gunicorn's own variable would let the two lists differ: refuse it.
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
+if "GUNICORN_FORWARDED_ALLOW_IPS" in os.environ:
+    raise RuntimeError("GUNICORN_FORWARDED_ALLOW_IPS is no longer read: set DJANGO_TRUSTED_PROXIES instead.")
+forwarded_allow_ips = os.environ.get("DJANGO_TRUSTED_PROXIES", "")
 # gunicorn's runtime control socket lives at one path per machine user (~/.gunicorn/gunicorn.ctl): a second
 # instance on the machine (a staging copy, the tests' several sites) would take it from the first. Nothing
 # here uses it; operators restart with signals (docs/deploy.md).

@@ -1,5 +1,6 @@
 """Settings for the site, read top to bottom; every knob that changes between machines is an env var."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -186,6 +187,8 @@ ACCOUNT_FORMS = {
     "add_email": "accounts.forms.AddEmailForm",
     "reset_password": "accounts.forms.ResetPasswordForm",
     "request_login_code": "accounts.forms.RequestLoginCodeForm",
+    # Three wrong codes end the attempt even when the guesses arrive at once (allauth counts them in the session).
+    "confirm_login_code": "accounts.forms.ConfirmLoginCodeForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -206,6 +209,11 @@ ACCOUNT_RATE_LIMITS = {
     # Each reset request mails the address a link (or a note for an unknown one, at most one a day:
     # accounts/adapter.py): allauth's limits, plus at most 10 an hour to one mailbox.
     "reset_password": "20/m/ip,5/m/key,10/h/key",
+    # allauth's failed log-ins ("10/m/ip,5/5m/key") in two actions: allauth clears all of "login_failed" when someone
+    # proves who they are (a second factor, a reset), and the client address's count is not theirs to clear. The
+    # account's count is the strangers' (a browser the account knows counts apart): security/login_limits.py.
+    "login_failed": "5/5m/key",
+    "login_failed_from_address": "10/m/ip",
 }
 USERSESSIONS_TRACK_ACTIVITY = False
 # "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
@@ -342,11 +350,22 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Behind a TLS-terminating proxy: how many proxies to trust for X-Forwarded-For / -Proto.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
-if TRUSTED_PROXY_COUNT:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy: the proxies' addresses or networks (DJANGO_TRUSTED_PROXIES, comma-separated; none by
+# default). Forwarded headers are believed only from a peer among them: X-Forwarded-Proto by gunicorn, which reads the
+# same variable (config/gunicorn.conf.py) and hands Django the scheme, and X-Forwarded-For by the site (the client is
+# the rightmost address that is not a proxy: security/clients.py). No SECURE_PROXY_SSL_HEADER, on purpose: Django
+# would believe X-Forwarded-Proto from any peer. A value that is no address or network stops the start-up.
+_trusted_proxies = [value.strip() for value in env.list("DJANGO_TRUSTED_PROXIES", default=[])]
+try:
+    TRUSTED_PROXIES = [str(ipaddress.ip_network(value)) for value in _trusted_proxies if value]
+except ValueError as error:
+    raise environ.ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {error}") from None
+# The count it replaces trusted X-Forwarded-For from any peer. Left set, it would now be ignored and every visitor
+# would share the proxy's address (and its rate limits): stop and say what to set instead.
+if env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0):
+    raise environ.ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT is no longer read: set DJANGO_TRUSTED_PROXIES to the proxies' addresses."
+    )
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -6,6 +6,10 @@ browser carries a long-lived, signed, HttpOnly cookie holding a random id. It na
 every account used in that browser. An account remembers a keyed digest of (account, id), never the id, so the
 database cannot be used to forge a known browser, nor to tell that two accounts share one. A browser whose
 cookie was cleared, or that the account has not seen within a year, is new again: one warning, then known.
+
+The digests are keyed with SECRET_KEY. Rotating it (the old key kept in SECRET_KEY_FALLBACKS, as Django's own tokens
+allow) must not make every browser a stranger: a digest made with a fallback key still recognises its browser, and
+the browser's next sign-in rewrites it with the current key, so the old key can be retired without a warning storm.
 """
 
 import secrets
@@ -46,11 +50,16 @@ def recognise_device(*, request: HttpRequest, response: HttpResponseBase, user: 
     the new-device email, queued in the same transaction; an account's very first browser (the sign-up's
     confirmation) gets none.
     """
-    device_id = request.get_signed_cookie(cookie_name(), default=None, salt=COOKIE_SALT) or secrets.token_urlsafe(32)
-    digest, now = _digest(user, device_id), timezone.now()
+    device_id = _device_id(request) or secrets.token_urlsafe(32)
+    digest, *earlier_digests = _digests(user, device_id)
+    now = timezone.now()
     with transaction.atomic():
         known = KnownDevice.objects.filter(user_id=user.pk)
         if known.filter(digest=digest).update(last_seen_at=now):
+            new = False
+        elif earlier := known.filter(digest__in=earlier_digests).first():
+            # Known under a key being retired: the same browser, its record moved to the current key.
+            known.filter(pk=earlier.pk).update(digest=digest, last_seen_at=now)
             new = False
         else:
             first_browser = not known.exists()
@@ -72,8 +81,33 @@ def recognise_device(*, request: HttpRequest, response: HttpResponseBase, user: 
     return new
 
 
-def _digest(user: AbstractBaseUser, device_id: str) -> str:
-    return salted_hmac(DIGEST_SALT, f"{user.pk}:{device_id}", algorithm="sha256").hexdigest()
+def known_device(*, request: HttpRequest, user: AbstractBaseUser) -> KnownDevice | None:
+    """The account's record of the request's browser, or None if the account has not signed in with it (or the
+    browser carries no valid device cookie). Reads only: the sign-in itself renews the record."""
+    device_id = _device_id(request)
+    if device_id is None:
+        return None
+    return KnownDevice.objects.filter(user_id=user.pk, digest__in=_digests(user, device_id)).first()
+
+
+def carries_device_cookie(request: HttpRequest) -> bool:
+    """Whether the browser has been given a device cookie (by any account) that is still valid."""
+    return _device_id(request) is not None
+
+
+def _device_id(request: HttpRequest) -> str | None:
+    # Signed cookies honour SECRET_KEY_FALLBACKS by themselves (django.core.signing).
+    return request.get_signed_cookie(cookie_name(), default=None, salt=COOKIE_SALT)
+
+
+def _digests(user: AbstractBaseUser, device_id: str) -> list[str]:
+    """The browser's digest for this account under SECRET_KEY, then under each key in SECRET_KEY_FALLBACKS (as
+    Django's PasswordResetTokenGenerator checks its tokens)."""
+    value = f"{user.pk}:{device_id}"
+    return [
+        salted_hmac(DIGEST_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
 
 
 def _forget_beyond_limit(user: AbstractBaseUser) -> None:

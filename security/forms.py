@@ -1,14 +1,18 @@
 """allauth.mfa's two-factor forms (``MFA_FORMS``): an authenticator-app code is single-use for as long as allauth
-accepts it."""
+accepts it, and a wrong code counts against the client address's failed log-ins as a wrong password does."""
 
 import string
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import context
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+
+from . import login_limits
 
 
 def totp_code_used_key(user_id: int, code: str) -> str | None:
@@ -40,6 +44,11 @@ class SingleUseTOTPCodeForm(mfa_forms.BaseAuthenticateForm):
     """
 
     def clean_code(self) -> str:
+        # The client address's failed log-ins, which allauth's check does not count any more (security/login_limits.py):
+        # counted first, rolled back below if the code is right, never cleared.
+        address_attempt = login_limits.count_attempt_from_address(context.request)
+        if address_attempt is None:
+            raise get_account_adapter().validation_error("too_many_login_attempts")
         used_key = totp_code_used_key(self.user.pk, self.cleaned_data["code"])
         if used_key is not None and cache.get(used_key) is not None:
             totp = Authenticator.objects.filter(user=self.user, type=Authenticator.Type.TOTP).first()
@@ -53,6 +62,7 @@ class SingleUseTOTPCodeForm(mfa_forms.BaseAuthenticateForm):
         if self.authenticator.type == Authenticator.Type.TOTP and accepted_key is not None:
             if not cache.add(accepted_key, "used", timeout=totp_code_lifetime()):
                 self._refuse(self.authenticator)
+        address_attempt.rollback()
         return code
 
     def _refuse(self, authenticator: Authenticator) -> None:

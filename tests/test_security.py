@@ -5,6 +5,7 @@ import re
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,7 +18,9 @@ from django.utils.http import parse_header_parameters
 from accounts.models import User
 from testkit import cv_files
 from testkit.files import stored_cv_name, stored_files
-from testkit.people import PASSWORD
+from testkit.http import Browser
+from testkit.people import PASSWORD, unique_email
+from testkit.sites import Site, production_env, serve, throwaway_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NEW_PASSWORD = "a different long password 7"
@@ -120,6 +123,138 @@ def test_host_not_in_allowed_hosts_gets_400(client, db):
     assert client.get("/", HTTP_HOST="attacker.example").status_code == 400
 
 
+# --- Behind proxies: forwarded headers are believed only from DJANGO_TRUSTED_PROXIES ----------------------------
+
+LOG_IN_REFUSED = "Too many failed login attempts"
+
+
+def failed_log_ins(client: Client, attempts: int, *, peer: str, forwarded_for) -> list[str]:
+    """``attempts`` wrong passwords for addresses with no account (so that only the per-address limit can refuse),
+    each from ``peer`` with the X-Forwarded-For ``forwarded_for(n)``: "checked" or "refused" for each."""
+    outcomes = []
+    for n in range(attempts):
+        response = client.post(
+            "/accounts/login/",
+            {"login": unique_email("nobody"), "password": "not the password"},
+            REMOTE_ADDR=peer,
+            HTTP_X_FORWARDED_FOR=forwarded_for(n),
+        )
+        assert response.status_code == 200, response.status_code
+        outcomes.append("refused" if LOG_IN_REFUSED in response.content.decode() else "checked")
+    return outcomes
+
+
+def test_an_untrusted_peer_is_counted_against_its_own_address_whatever_it_forwards(client, db, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    outcomes = failed_log_ins(client, 11, peer="198.51.100.7", forwarded_for=lambda n: f"203.0.113.{n}")
+
+    assert outcomes == ["checked"] * 10 + ["refused"]
+
+
+def test_behind_a_trusted_proxy_attempts_are_counted_against_the_forwarded_address(client, db, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    one_client = failed_log_ins(client, 11, peer="10.0.0.5", forwarded_for=lambda n: "203.0.113.1")
+    another_client = failed_log_ins(client, 1, peer="10.0.0.5", forwarded_for=lambda n: "203.0.113.2")
+
+    assert one_client == ["checked"] * 10 + ["refused"]
+    assert another_client == ["checked"]
+
+
+def test_a_chain_of_trusted_proxies_is_followed_to_the_client_and_no_further(client, db, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.10"]
+    # The client forges a new first entry each time; the load balancer (192.0.2.10) and the inner proxy append theirs.
+    chain = "198.51.100.{n}, 203.0.113.1, 192.0.2.10"
+
+    outcomes = failed_log_ins(client, 11, peer="10.0.0.5", forwarded_for=lambda n: chain.format(n=n))
+    another_client = failed_log_ins(client, 1, peer="10.0.0.5", forwarded_for=lambda n: "203.0.113.2, 192.0.2.10")
+
+    assert outcomes == ["checked"] * 10 + ["refused"]
+    assert another_client == ["checked"]
+
+
+def test_through_gunicorns_unix_socket_the_forwarded_address_is_counted_as_gunicorn_believes_it(client, db):
+    """A Unix socket has no peer address (REMOTE_ADDR is empty): only this machine reaches it, and gunicorn believes
+    its X-Forwarded-Proto unconditionally; the site reads its X-Forwarded-For the same way."""
+    one_client = failed_log_ins(client, 11, peer="", forwarded_for=lambda n: "198.51.100.7, 203.0.113.1")
+    another_client = failed_log_ins(client, 1, peer="", forwarded_for=lambda n: "203.0.113.2")
+
+    assert one_client == ["checked"] * 10 + ["refused"]
+    assert another_client == ["checked"]
+
+
+@pytest.fixture(scope="module")
+def proxied_site(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[Site]:
+    """The site as production serves it (gunicorn, HTTPS on) behind one proxy at 127.0.0.1; other loopback
+    addresses (127.0.0.2) are clients that reach gunicorn directly."""
+    workdir = tmp_path_factory.mktemp("proxied")
+    with throwaway_database(workdir, template=migrated_template) as database_url:
+        env = production_env(workdir, database_url, DJANGO_HTTPS="true", DJANGO_TRUSTED_PROXIES="127.0.0.1")
+        with serve(env, "proxied", workers=1, with_worker=False) as site:
+            yield site
+
+
+def test_x_forwarded_proto_from_the_trusted_proxy_makes_the_request_secure(proxied_site):
+    response = Browser(proxied_site.url, source_ip="127.0.0.1").get("/profile/", headers={"X-Forwarded-Proto": "https"})
+
+    assert (response.status, response.location) == (302, "/accounts/login/?next=/profile/")
+    assert response.header("Strict-Transport-Security").startswith("max-age=")
+
+
+def test_x_forwarded_proto_from_an_untrusted_peer_does_not_make_the_request_secure(proxied_site):
+    response = Browser(proxied_site.url, source_ip="127.0.0.2").get("/profile/", headers={"X-Forwarded-Proto": "https"})
+
+    assert (response.status, response.location) == (301, f"https://127.0.0.1:{proxied_site.port}/profile/")
+    assert response.header_values("Strict-Transport-Security") == []
+
+
+def test_gunicorn_trusts_the_proxies_the_site_trusts(tmp_path):
+    env = production_env(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}", DJANGO_TRUSTED_PROXIES="10.0.0.0/8, ::1")
+
+    result = gunicorn_config(env)
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^forwarded_allow_ips\s+= \['10.0.0.0/8', '::1'\]$", result.stdout, re.M), result.stdout
+
+
+def test_gunicorn_trusts_no_proxy_by_default(tmp_path):
+    result = gunicorn_config(production_env(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}"))
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^forwarded_allow_ips\s+= \[\]$", result.stdout, re.M), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DJANGO_TRUSTED_PROXY_COUNT", "1", "DJANGO_TRUSTED_PROXY_COUNT is no longer read"),
+        ("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1", "GUNICORN_FORWARDED_ALLOW_IPS is no longer read"),
+        ("DJANGO_TRUSTED_PROXIES", "192.168.1.1/24", "192.168.1.1/24 has host bits set"),
+        ("DJANGO_TRUSTED_PROXIES", "*", "DJANGO_TRUSTED_PROXIES: '*' does not appear to be an IPv4 or IPv6 network"),
+    ],
+)
+def test_a_proxy_setting_the_site_cannot_honour_stops_the_server_from_starting(tmp_path, variable, value, message):
+    env = production_env(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}", **{variable: value})
+
+    result = gunicorn_config(env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def gunicorn_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """gunicorn as ``make serve`` starts it, asked to load its configuration and the site, print it and stop."""
+    return subprocess.run(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py", "--print-config"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 # --- Uploaded file names ----------------------------------------------------------------------
 
 HOSTILE_NAMES = {
@@ -199,7 +334,8 @@ def test_healthz_returns_json_and_sets_no_cookie(client, db):
     assert not response.cookies
 
 
-def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path):
+@pytest.mark.parametrize("proxies", [{}, {"DJANGO_TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.7"}], ids=["direct", "proxied"])
+def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path, proxies):
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -210,6 +346,7 @@ def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "SITE_URL": "https://cv.example.org",
         "DJANGO_TASKS_BACKEND": "database",
+        **proxies,
     }
     result = deploy_check(environment)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,8 @@
 """Log-in by emailed code: who gets a code, what the page answers, how long a code lives and how often one is sent."""
 
 import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -9,11 +11,16 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
+from testkit.http import Browser
+from testkit.people import PASSWORD, unique_email
+from testkit.sites import Site, collect_static, production_env, serve, throwaway_database
+from testkit.smtp import SMTPSink
 
 pytestmark = pytest.mark.django_db
 
 CODE = re.compile(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", re.M)
 TOO_MANY = "Too many failed login attempts. Try again later."
+WRONG = "BBBB-BBBB"
 
 
 def request_code(client: Client, email: str, capture) -> object:
@@ -101,6 +108,44 @@ def test_three_wrong_codes_end_the_attempt(client, user, django_capture_on_commi
     assert (third.status_code, third["Location"]) == (302, "/accounts/login/code/")
     too_late = client.post("/accounts/login/code/confirm/", {"code": right_code})
     assert too_late.status_code == 302 and not client.get("/profile/").wsgi_request.user.is_authenticated
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[tuple[Site, SMTPSink]]:
+    """The site as ``make serve`` runs it (gunicorn's workers racing each other over the database and its cache table,
+    the production default), its task worker, and a real SMTP server: where simultaneous requests really run at once."""
+    workdir = tmp_path_factory.mktemp("login-code")
+    with SMTPSink() as sink, throwaway_database(workdir, template=migrated_template) as database_url:
+        env = production_env(workdir, database_url, EMAIL_URL=sink.url)
+        collect_static(env)
+        # More workers than a code has attempts: the first requests they take up race each other on their own.
+        with serve(env, "login-code", workers=6) as site:
+            yield site, sink
+
+
+def test_fifty_simultaneous_guesses_are_compared_with_the_code_at_most_three_times(served):
+    site, sink = served
+    email = unique_email("guessed")
+    fields = {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+    assert Browser(site.url).post_form("/accounts/signup/", fields).status == 302  # a code goes to this address
+    browser = Browser(site.url)
+    asked = browser.submit("/accounts/login/code/", browser.csrf_token("/accounts/login/code/"), {"email": email})
+    assert asked.location == "/accounts/login/code/confirm/"
+    mailed = sink.wait_for(email, "Log-in code").get_body(("plain",)).get_content()
+    right_code = CODE.search(mailed.replace("\r\n", "\n")).group(1)
+    token = browser.csrf_token("/accounts/login/code/confirm/")
+    # One session, fifty connections, each request held by the server until its last byte: released together.
+    held = [browser.twin().held_submit("/accounts/login/code/confirm/", token, {"code": WRONG}) for _ in range(50)]
+
+    with ThreadPoolExecutor(len(held)) as pool:
+        guesses = list(pool.map(lambda release: release(), held))
+
+    assert {guess.status for guess in guesses} <= {200, 302}
+    compared = sum("Incorrect code." in guess.text for guess in guesses)
+    assert 1 <= compared <= 3, compared
+    too_late = browser.submit("/accounts/login/code/confirm/", token, {"code": right_code})
+    assert too_late.location != "/profile/"
+    assert browser.get("/profile/").location == "/accounts/login/?next=/profile/"
 
 
 def test_a_code_expires_after_five_minutes(client, user, django_capture_on_commit_callbacks, clock):

@@ -168,3 +168,33 @@ def test_a_sign_in_costs_a_bounded_number_of_queries(user, sign_in, django_asser
     sign_in(Client(), user)
     with django_assert_max_num_queries(40):
         sign_in(Client(), user)
+
+
+def test_rotating_the_secret_key_keeps_known_browsers_known(user, sign_in, settings):
+    """The README invites rotating the key with the old one in DJANGO_SECRET_KEY_FALLBACKS: no one is warned."""
+    browser = Client()
+    sign_in(Client(), user)
+    sign_in(browser, user)
+    assert len(warnings_to(user)) == 1
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a new secret key for the rotation test, long enough to be real"
+    sign_in(browser, user)
+    assert len(warnings_to(user)) == 1
+
+    # That sign-in moved the browser's record to the new key: retiring the old one keeps it known.
+    settings.SECRET_KEY_FALLBACKS = []
+    sign_in(browser, user)
+    assert len(warnings_to(user)) == 1
+    assert KnownDevice.objects.filter(user=user).count() == 2
+
+
+def test_a_key_replaced_without_a_fallback_makes_every_browser_new_once(user, sign_in, settings):
+    browser = Client()
+    sign_in(browser, user)
+    settings.SECRET_KEY = "a new secret key for the rotation test, long enough to be real"
+
+    sign_in(browser, user)
+    sign_in(browser, user)
+
+    assert len(warnings_to(user)) == 1
