@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskContext
 
-from .delivery import EmailNotSent, EmailRejected, transmit
+from .delivery import EmailConfigurationFault, EmailNotSent, EmailRejected, transmit
 from .messages import QueuedMessage
 
 logger = logging.getLogger(__name__)
@@ -16,8 +16,8 @@ logger = logging.getLogger(__name__)
 
 @task(takes_context=True)
 def deliver_email(context: TaskContext, *, message: str, attempt: int = 1) -> None:
-    """Send one queued (sealed) message. A permanent refusal (5xx) ends it; a transient failure queues the next
-    attempt.
+    """Send one queued (sealed) message. A permanent refusal (5xx) ends it; a transient failure, or a fault of the
+    site's mail configuration, queues the next attempt.
 
     An attempt that did not deliver the message raises, so that its result is FAILED for an operator to see
     (``EmailRejected``: final; ``EmailNotSent``: its note says whether another attempt follows). Its log line,
@@ -42,13 +42,18 @@ def deliver_email(context: TaskContext, *, message: str, attempt: int = 1) -> No
         raise
     except EmailNotSent as error:
         failure = {**details, "code": error.code, "error": str(error)}
-        retry_at = _schedule_retry(message, attempt)
-        if retry_at:
-            logger.warning(
-                "email failed, will retry",
-                extra={**failure, "event": "email_failed", "retry_at": retry_at.isoformat()},
+        scheduled = _schedule_retry(message, attempt)
+        retry_at = scheduled.isoformat() if scheduled else None
+        if isinstance(error, EmailConfigurationFault):
+            # Every message fails alike until an operator fixes the settings: the one line to alert on.
+            logger.error(
+                "email not sent: the mail settings are wrong",
+                extra={**failure, "event": "email_configuration_fault", "retry_at": retry_at},
             )
-            error.add_note(f"Attempt {attempt}: the next attempt is queued for {retry_at.isoformat()}.")
+        elif retry_at:
+            logger.warning("email failed, will retry", extra={**failure, "event": "email_failed", "retry_at": retry_at})
+        if retry_at:
+            error.add_note(f"Attempt {attempt}: the next attempt is queued for {retry_at}.")
         else:
             logger.error("email failed, giving up", extra={**failure, "event": "email_gave_up"})
             error.add_note(f"Attempt {attempt} was the last: the message was not delivered.")
