@@ -10,12 +10,14 @@ import smtplib
 
 from django.core.mail import EmailMessage, get_connection
 
+from .attempts import AttemptFailed
+
 # Replies about the site's own log-in, whatever the message: authentication required (530), mechanism too weak (534),
 # credentials invalid (535), encryption required for the mechanism (538). RFC 4954.
 CONFIGURATION_REPLIES = frozenset({530, 534, 535, 538})
 
 
-class EmailDeliveryError(Exception):
+class EmailDeliveryError(AttemptFailed):
     """This attempt did not deliver the message; ``code`` is the SMTP reply code, when there was one."""
 
     # The task has already logged this failure as one line with an event: config/logging.py keeps
