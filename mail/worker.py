@@ -14,7 +14,7 @@ and adds what several workers, and workers that die, need:
 - **Only the holder writes the outcome.** SUCCESSFUL or FAILED is written in one transaction that first locks the
   task's row and checks that this worker still holds the lease; if another took it over, nothing is written
   (``task_result_discarded``). In that same transaction: the next attempt a failed one asks for (``mail.attempts``)
-  is queued, and the lease is gone.
+  is queued, the finished task's secret arguments are dropped, and the lease is gone.
 - **A task that keeps killing its worker stops.** Each expired lease counts as an interruption of its task; at
   ``TASKS_MAX_INTERRUPTIONS`` the task ends FAILED (``TaskAbandoned``, event ``task_abandoned``) instead of running
   again.
@@ -47,11 +47,15 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from .attempts import AttemptFailed, Retry
 from .models import TaskLease
+from .tasks import deliver_email
 
 logger = logging.getLogger(__name__)
 
 DATABASE_GONE = (OperationalError, InterfaceError)
 LONGEST_WAIT_FOR_DATABASE = 30.0
+# What a finished task's row no longer keeps of its arguments, by task: a queued email's message (sealed, but a reset
+# link or a log-in code all the same) is a secret kept for nothing once it was sent or given up.
+FORGOTTEN_WHEN_FINISHED = {deliver_email.module_path: frozenset({"message"})}
 
 
 class TaskAbandoned(Exception):
@@ -208,6 +212,7 @@ class Worker(db_worker.Worker):
             return_value=None,
             exception_class_path=get_module_path(TaskAbandoned),
             traceback=get_exception_traceback(error),
+            args_kwargs=finished_arguments(task),
         )
         TaskLease.objects.filter(task_id=task.id).delete()
 
@@ -284,7 +289,7 @@ class Worker(db_worker.Worker):
             task = locked_if_running(db_task_result)
             if task is None or not self.holds_lease(task.id):
                 return False
-            outcome: dict[str, Any] = {"finished_at": timezone.now()}
+            outcome: dict[str, Any] = {"finished_at": timezone.now(), "args_kwargs": finished_arguments(task)}
             if error is None:
                 outcome.update(
                     status=TaskResultStatus.SUCCESSFUL,
@@ -408,6 +413,13 @@ def locked_if_running(task: DBTaskResult) -> DBTaskResult | None:
     """The task's row, locked, if it is still RUNNING. Whoever changes a lease's holder (a claim, a recovery, an
     outcome) holds this lock meanwhile, so what the lease says then stays true until the commit."""
     return DBTaskResult.objects.select_for_update().filter(id=task.id, status=TaskResultStatus.RUNNING).first()
+
+
+def finished_arguments(task: DBTaskResult) -> dict[str, Any]:
+    """The task's arguments as its finished row keeps them: without the secrets it carried for its run."""
+    forgotten = FORGOTTEN_WHEN_FINISHED.get(task.task_path, frozenset())
+    kwargs = {name: value for name, value in task.args_kwargs["kwargs"].items() if name not in forgotten}
+    return {**task.args_kwargs, "kwargs": kwargs}
 
 
 def _is_locked(error: Error) -> bool:

@@ -258,6 +258,27 @@ def test_with_the_immediate_backend_a_fault_of_the_mail_settings_is_logged_and_g
     assert len(recorded_events(caplog.records, "email_gave_up")) == 2
 
 
+# --- Finished email tasks keep no message --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"RCPT": "550 5.1.1 No such user here"}, {"DATA": "451 4.3.0 Try again later"}],
+    ids=["sent", "rejected", "to be retried"],
+)
+def test_a_finished_email_task_keeps_no_message(database_tasks, send_to, answers):
+    with SMTPSink(answers=answers) as sink:
+        send_to(sink)
+        User.objects.create_user(email="forgotten@example.com", password="pw")
+        run_worker()
+    finished, *retries = email_results()
+    assert finished.status in {"SUCCESSFUL", "FAILED"}
+    assert finished.args_kwargs == {"args": [], "kwargs": {"attempt": 1}}  # what an operator needs: which attempt
+    # The attempt still to come carries the message it will send (sealed), and only it.
+    assert [retry.args_kwargs["kwargs"].keys() for retry in retries] == ([{"message", "attempt"}] if retries else [])
+
+
 # --- Transient failures (4xx): retried, with the same Message-ID each time -------------------------------------
 
 
