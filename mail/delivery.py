@@ -7,10 +7,11 @@ asks for: every message fails until an operator fixes it, then a later attempt s
 """
 
 import smtplib
+from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 
-from .attempts import AttemptFailed
+from .attempts import AttemptFailed, Interrupted
 
 # Replies about the site's own log-in, whatever the message: authentication required (530), mechanism too weak (534),
 # credentials invalid (535), encryption required for the mechanism (538). RFC 4954.
@@ -55,17 +56,39 @@ def transmit(message: EmailMessage) -> None:
     """
     connection = get_connection()
     try:
-        connection.open()
-        connection.send_messages([message])
-    except smtplib.SMTPException as error:  # includes refused, reset and timed-out connections
-        raise classify(error) from error
-    except OSError as error:
-        raise EmailNotSent(repr(error)) from error
-    finally:
         try:
-            connection.close()
-        except OSError:
-            pass  # the message was accepted or not, as decided above; a broken goodbye changes neither
+            connection.open()
+            connection.send_messages([message])
+        except smtplib.SMTPException as error:  # includes refused, reset and timed-out connections
+            raise classify(error) from error
+        except OSError as error:
+            raise EmailNotSent(repr(error)) from error
+    except Interrupted:
+        # The worker is stopping now: a polite QUIT would wait for a server that may be the reason it is stuck.
+        hang_up(connection)
+        raise
+    except Exception:
+        say_goodbye(connection)
+        raise
+    say_goodbye(connection)
+
+
+def say_goodbye(connection: Any) -> None:
+    try:
+        connection.close()
+    except OSError:
+        pass  # the message was accepted or not, as decided already; a broken goodbye changes neither
+    except Interrupted:
+        hang_up(connection)  # accepted already: the attempt succeeded, and the worker stops right after it
+
+
+def hang_up(connection: Any) -> None:
+    """Close Django's SMTP connection without QUIT (other backends hold no connection)."""
+    for name in ("_partial_connection", "connection"):
+        smtp = getattr(connection, name, None)
+        if isinstance(smtp, smtplib.SMTP):
+            smtp.close()
+            setattr(connection, name, None)
 
 
 def classify(error: smtplib.SMTPException) -> EmailDeliveryError:

@@ -18,6 +18,10 @@ and adds what several workers, and workers that die, need:
 - **A task that keeps killing its worker stops.** Each expired lease counts as an interruption of its task; at
   ``TASKS_MAX_INTERRUPTIONS`` the task ends FAILED (``TaskAbandoned``, event ``task_abandoned``) instead of running
   again.
+- **Stopping.** The first SIGINT or SIGTERM lets the current task finish, then the worker exits (``worker_stopping``).
+  A second one during a task interrupts it (``mail.attempts.Interrupted``), puts it back to READY with its lease
+  released (``task_interrupted``), and exits: an interrupted task is never a FAILED one. It does not count as an
+  interruption: that count is for tasks that kill their worker, and an operator's stop says nothing about the task.
 - **Reconnection.** A database that goes away (a restart, a failover) costs a log line per try
   (``worker_database_unavailable``, waits growing to 30 s, then ``worker_database_back``), not the process. An outcome
   that cannot be written yet is tried again once the database is back.
@@ -28,10 +32,12 @@ database for longer than its lease, leaves a task that runs again. Each email ke
 
 import logging
 import random
+import signal
 import threading
 import time
 from contextlib import suppress
 from datetime import timedelta
+from types import FrameType
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
@@ -45,7 +51,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from .attempts import AttemptFailed, Retry
+from .attempts import AttemptFailed, Interrupted, Retry
 from .models import TaskLease
 from .tasks import deliver_email
 
@@ -53,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 DATABASE_GONE = (OperationalError, InterfaceError)
 LONGEST_WAIT_FOR_DATABASE = 30.0
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
 # What a finished task's row no longer keeps of its arguments, by task: a queued email's message (sealed, but a reset
 # link or a log-in code all the same) is a secret kept for nothing once it was sent or given up.
 FORGOTTEN_WHEN_FINISHED = {deliver_email.module_path: frozenset({"message"})}
@@ -74,10 +82,16 @@ class Worker(db_worker.Worker):
         self.beat = lease_seconds / 3
         self.next_recovery = 0.0  # at once
         self.database_failures = 0
+        self.loop_thread: threading.Thread | None = None
+        self.holding: DBTaskResult | None = None  # claimed, and its outcome not written yet
+        self.in_task = False  # the task's own code runs: a second stop signal interrupts it there
+        self.sleeping = False  # nothing is in flight: a stop signal can end the process on the spot
+        self.previous_handlers: dict[int, Any] = {}
 
     # --- The loop ---------------------------------------------------------------------------------------------
 
     def run(self) -> None:
+        self.loop_thread = threading.current_thread()
         logger.info(
             "worker started",
             extra={
@@ -90,7 +104,7 @@ class Worker(db_worker.Worker):
         )
         try:
             if self.startup_delay and self.interval:
-                time.sleep(random.random())  # noqa: S311 (workers started together do not poll in step)
+                self.pause(random.random())  # noqa: S311 (workers started together do not poll in step)
             self.loop()
         finally:
             logger.info(
@@ -116,7 +130,7 @@ class Worker(db_worker.Worker):
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             if self.running and not ran_task:
-                time.sleep(self.interval)
+                self.pause(self.interval)
 
     def run_next_task(self) -> bool:
         """Put back the tasks of expired leases when due, then claim and run one task; False when none was ready."""
@@ -138,6 +152,15 @@ class Worker(db_worker.Worker):
             return False
         self.run_task(task_result)
         return True
+
+    def pause(self, seconds: float) -> None:
+        """Sleep; a stop signal meanwhile ends the worker at once unless it still has an outcome to write."""
+        self.sleeping = True
+        try:
+            if self.running or self.holding is not None:
+                time.sleep(seconds)
+        finally:
+            self.sleeping = False
 
     # --- The lease ----------------------------------------------------------------------------------------------
 
@@ -220,6 +243,7 @@ class Worker(db_worker.Worker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         """Run the claimed task while a heartbeat renews its lease; write its outcome if the lease is still ours."""
+        self.holding = db_task_result
         self.running_task = True
         heartbeat = LeaseHeartbeat(db_task_result, worker_id=self.worker_id, lease=self.lease, every=self.beat)
         heartbeat.start()
@@ -228,11 +252,18 @@ class Worker(db_worker.Worker):
                 task = db_task_result.task
                 task_result = db_task_result.task_result
                 task_started.send(sender=type(task.get_backend()), task_result=task_result)
-                if task.takes_context:
-                    value = task.call(TaskContext(task_result=task_result), *task_result.args, **task_result.kwargs)
-                else:
-                    value = task.call(*task_result.args, **task_result.kwargs)
+                self.in_task = True
+                try:
+                    if task.takes_context:
+                        value = task.call(TaskContext(task_result=task_result), *task_result.args, **task_result.kwargs)
+                    else:
+                        value = task.call(*task_result.args, **task_result.kwargs)
+                finally:
+                    self.in_task = False
                 return_value = normalize_json(value)  # what cannot be kept as JSON fails the task here
+            except Interrupted as interruption:
+                heartbeat.stop()
+                self.put_back(db_task_result, signal_name=str(interruption))
             except BaseException as error:
                 if self.settle(db_task_result, heartbeat, error=error):
                     self.announce_finished(db_task_result)  # while handling ``error``: django_tasks logs it
@@ -241,6 +272,7 @@ class Worker(db_worker.Worker):
                     self.announce_finished(db_task_result)
         finally:
             heartbeat.stop()
+            self.holding = None
             self.running_task = False
             self._run_tasks += 1
 
@@ -321,6 +353,69 @@ class Worker(db_worker.Worker):
         else:
             task_finished.send(sender=sender, task_result=task_result)
 
+    def put_back(self, db_task_result: DBTaskResult, *, signal_name: str) -> None:
+        """An interrupted task goes back to READY, its lease released and its count of interruptions unchanged."""
+        details = {"task_id": str(db_task_result.id), "task_path": db_task_result.task_path, "signal": signal_name}
+        for last_try in (False, True):
+            try:
+                with exclusive_transaction(DBTaskResult.objects.db):
+                    task = locked_if_running(db_task_result)
+                    put_back = task is not None and self.holds_lease(task.id)
+                    if put_back:
+                        task_id = db_task_result.id
+                        DBTaskResult.objects.filter(id=task_id).update(status=TaskResultStatus.READY, started_at=None)
+                        TaskLease.objects.filter(task_id=task_id).update(worker_id="", expires_at=None)
+                break
+            except Error as error:
+                # The interruption may have cut the connection in the middle of a query: once more, on a new one.
+                for connection in connections.all(initialized_only=True):
+                    with suppress(Error):
+                        connection.close()
+                if last_try:
+                    logger.error(
+                        "task interrupted, not put back: it runs again once its lease has expired",
+                        extra={**details, "event": "task_interrupted", "put_back": False, "error": repr(error)},
+                    )
+                    return
+        logger.warning(
+            "task interrupted by a second stop signal, put back to READY",
+            extra={**details, "event": "task_interrupted", "put_back": put_back},
+        )
+
+    # --- Signals ---------------------------------------------------------------------------------------------
+
+    def configure_signals(self) -> None:
+        self.previous_handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+        super().configure_signals()
+
+    def restore_signals(self) -> None:
+        """Hand the signals back to whoever had them (a test that ran the worker in its own process)."""
+        for signum, handler in self.previous_handlers.items():
+            signal.signal(signum, handler)
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if threading.current_thread() is not self.loop_thread:
+            # --reload runs the loop in a thread of its own, which no exception raised here can reach: django-tasks-db's
+            # way then (the second signal ends the process; the task's lease lapses and another worker runs it).
+            super().shutdown(signum, frame)
+            return
+        name = signal.strsignal(signum) or str(signum)
+        if self.running:
+            self.running = False
+            task_id = str(self.holding.id) if self.holding is not None else None
+            logger.warning(
+                "stopping once the current task is done" if task_id else "stopping",
+                extra={"event": "worker_stopping", "signal": name, "task_id": task_id},
+            )
+            if self.sleeping and self.holding is None:
+                raise SystemExit(0)
+            return
+        if self.in_task:
+            raise Interrupted(name)
+        if self.sleeping:
+            raise SystemExit(1)
+        # Otherwise it is claiming a task or writing an outcome: a moment, and the loop ends right after.
+
     # --- The database going away -----------------------------------------------------------------------------
 
     def wait_for_database(self, error: Error) -> None:
@@ -339,7 +434,7 @@ class Worker(db_worker.Worker):
         for connection in connections.all(initialized_only=True):
             with suppress(Error):
                 connection.close()
-        time.sleep(wait)
+        self.pause(wait)
 
     def database_locked(self, error: Error) -> None:
         self.database_failures += 1
@@ -411,7 +506,7 @@ class LeaseHeartbeat(threading.Thread):
 
 def locked_if_running(task: DBTaskResult) -> DBTaskResult | None:
     """The task's row, locked, if it is still RUNNING. Whoever changes a lease's holder (a claim, a recovery, an
-    outcome) holds this lock meanwhile, so what the lease says then stays true until the commit."""
+    outcome, a task put back) holds this lock meanwhile, so what the lease says then stays true until the commit."""
     return DBTaskResult.objects.select_for_update().filter(id=task.id, status=TaskResultStatus.RUNNING).first()
 
 

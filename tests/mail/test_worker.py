@@ -1,6 +1,6 @@
 """``manage.py task_worker`` as operators run it: a claim is a lease its worker renews while it lives, so a dead
 worker's task runs again and a slow worker's never does; only the lease's holder writes an outcome; a task that keeps
-killing its worker stops; a database outage is ridden out. Real worker
+killing its worker stops; a second stop signal puts the task back; a database outage is ridden out. Real worker
 processes, a real database of their own, a real SMTP server; faults injected as they happen (SIGKILL, SIGSTOP, a
 silent server)."""
 
@@ -249,6 +249,56 @@ def test_a_task_whose_worker_is_killed_every_time_ends_failed_at_the_interruptio
     [line] = events(last.log_text(), "task_abandoned")
     assert line["level"] == "ERROR" and line["task_id"] == abandoned["id"] and line["interruptions"] == limit
     assert smtp_sink.messages == []
+
+
+# --- Stopping: the first signal finishes the task, a second puts it back ------------------------------------------
+
+
+def test_one_stop_signal_lets_the_email_in_flight_finish_then_the_worker_exits(
+    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+) -> None:
+    email = unique_email("graceful")
+    create_superuser(worker_env, email)
+    smtp_sink.stall("DATA")
+    with worker("first", worker_env, tmp_path) as first:
+        smtp_sink.wait_until_stalled()
+        os.kill(first.pid, signal.SIGTERM)  # as systemd stops it
+        wait_for_event(first, "worker_stopping")
+        assert first.running()  # still sending
+        smtp_sink.release()
+        wait_until(lambda: not first.running(), "the worker exits once the email went")
+    [result] = task_results(worker_env["DATABASE_URL"])
+    assert result["status"] == "SUCCESSFUL" and len(smtp_sink.to(email)) == 1
+
+
+def test_a_second_stop_signal_mid_send_puts_the_email_back_for_the_next_worker(
+    worker_env: dict[str, str], smtp_sink: SMTPSink, tmp_path: Path
+) -> None:
+    database_url = worker_env["DATABASE_URL"]
+    email = unique_email("ctrl-c")
+    create_superuser(worker_env, email)
+    smtp_sink.stall("RCPT")  # before the message is sent: the server never holds half of it
+
+    with worker("first", worker_env, tmp_path) as first:
+        smtp_sink.wait_until_stalled()
+        # One Ctrl-C on `make worker`: uv passes SIGINT on and the process group gets it too, so the worker gets two.
+        # The second is sent once the first was handled: two signals of one kind may otherwise merge into one.
+        os.kill(first.pid, signal.SIGINT)
+        wait_for_event(first, "worker_stopping")
+        os.kill(first.pid, signal.SIGINT)
+        wait_until(lambda: not first.running(), "the worker exits at once")
+
+    [interrupted] = task_results(database_url)
+    assert interrupted["status"] == "READY" and interrupted["worker_ids"] == ["first"]  # never FAILED
+    [line] = events(first.log_text(), "task_interrupted")
+    assert line["put_back"] is True and line["task_id"] == interrupted["id"]
+
+    smtp_sink.release()
+    with worker("second", worker_env, tmp_path) as second:
+        smtp_sink.wait_for(email, "Welcome to")
+        [delivered] = wait_for_status(database_url, "SUCCESSFUL")
+    assert delivered["worker_ids"] == ["first", "second"] and len(smtp_sink.to(email)) == 1
+    assert events(second.log_text(), "task_recovered") == []  # it was back at once, not after its lease expired
 
 
 # --- Configuration faults --------------------------------------------------------------------------------------

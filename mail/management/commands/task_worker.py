@@ -51,10 +51,13 @@ class Command(db_worker.Command):
             lease_seconds=settings.TASKS_LEASE_SECONDS,
             max_interruptions=settings.TASKS_MAX_INTERRUPTIONS,
         )
-        if reload and not batch:
-            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-                worker.configure_signals()  # in the reloader's child, which runs the tasks
-            run_with_reloader(worker.run)
-        else:
-            worker.configure_signals()
-            worker.run()
+        try:
+            if reload and not batch:
+                if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                    worker.configure_signals()  # in the reloader's child, which runs the tasks
+                run_with_reloader(worker.run)
+            else:
+                worker.configure_signals()
+                worker.run()
+        finally:
+            worker.restore_signals()
