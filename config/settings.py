@@ -394,9 +394,11 @@ if TASKS_BACKEND not in _task_backends:
 TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND]}}
 # Delays between delivery attempts of one email; after the last, the task stays failed.
 EMAIL_RETRY_DELAYS = [30, 120, 600, 1800]
-# A task RUNNING for longer than this is taken to have lost its worker (killed, machine gone) and runs again.
-# Far above the longest a task takes (an email: EMAIL_TIMEOUT for each of a dozen SMTP round trips).
-TASKS_RUNNING_TIMEOUT = env.int("TASKS_RUNNING_TIMEOUT", default=600)
+# A worker's claim on a task is a lease it renews every third of this while it lives, however long the task takes
+# (mail/worker.py): a task whose lease expired (its worker killed, machine gone) runs again within about 1.3 × this.
+TASKS_LEASE_SECONDS = env.int("TASKS_LEASE_SECONDS", default=30)
+# A task whose lease expired this many times keeps killing its workers: it ends FAILED rather than run again.
+TASKS_MAX_INTERRUPTIONS = env.int("TASKS_MAX_INTERRUPTIONS", default=3)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -188,9 +188,8 @@ def test_with_the_immediate_backend_a_failed_send_costs_one_log_line_and_no_trac
         {"RCPT": "550 5.1.1 No such user here"},
         {"MAIL": "553 5.7.1 Sender address rejected"},
         {"DATA": "554 5.6.0 Message content rejected"},
-        {"AUTH": "535 5.7.8 Authentication credentials invalid"},
     ],
-    ids=["recipient", "sender", "data", "authentication"],
+    ids=["recipient", "sender", "data"],
 )
 def test_a_permanent_refusal_is_logged_once_as_rejected_and_not_retried(database_tasks, send_to, answers, caplog):
     with SMTPSink(answers=answers) as sink:
@@ -207,6 +206,77 @@ def test_a_permanent_refusal_is_logged_once_as_rejected_and_not_retried(database
     assert rejected.code == int(next(iter(answers.values()))[:3]) and rejected.attempt == 1
     assert recorded_events(caplog.records, "email_failed") == recorded_events(caplog.records, "email_gave_up") == []
     assert sink.messages == []
+
+
+# --- Faults of the site's mail settings: retried like transient failures, and logged loudly -----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("answers", "use_tls", "user", "code"),
+    [
+        ({"AUTH": "535 5.7.8 Authentication credentials invalid"}, False, "site", 535),
+        ({"AUTH": "534 5.7.9 Authentication mechanism is too weak"}, False, "site", 534),
+        ({"MAIL": "530 5.7.0 Authentication required"}, False, "", 530),  # EMAIL_URL has no credentials
+        ({}, False, "site", None),  # credentials, and a server that offers no AUTH: SMTPNotSupportedError
+        ({}, True, "", None),  # EMAIL_URL asks for STARTTLS, and the server offers none: SMTPNotSupportedError
+    ],
+    ids=["credentials invalid", "mechanism too weak", "authentication required", "no AUTH", "no STARTTLS"],
+)
+def test_a_fault_of_the_mail_settings_is_retried_and_logged_at_error(
+    database_tasks, settings, answers, use_tls, user, code, caplog
+):
+    with SMTPSink(answers=answers) as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, use_tls
+        settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = user, "a password rotated elsewhere" if user else ""
+        settings.EMAIL_TIMEOUT = 5
+        User.objects.create_user(email="rotation@example.com", password="pw")
+        run_worker()
+    failed, retry = email_results()  # the attempt, and the next one queued with it
+    assert failed.status == "FAILED" and failed.exception_class_path == "mail.delivery.EmailConfigurationFault"
+    assert retry.status == "READY" and retry.args_kwargs["kwargs"]["attempt"] == 2
+    [fault] = recorded_events(caplog.records, "email_configuration_fault")
+    assert fault.levelno == logging.ERROR and fault.code == code and fault.retry_at
+    assert recorded_events(caplog.records, "email_rejected") == recorded_events(caplog.records, "email_gave_up") == []
+    assert sink.messages == []
+
+
+def test_with_the_immediate_backend_a_fault_of_the_mail_settings_is_logged_and_given_up_at_once(
+    client, settings, caplog, django_capture_on_commit_callbacks
+):
+    with SMTPSink(answers={"AUTH": "535 5.7.8 Authentication credentials invalid"}) as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
+        settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "site", "wrong password"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    # The immediate backend cannot wait for a retry: the fault is said, and so is the loss of each message.
+    faults = recorded_events(caplog.records, "email_configuration_fault")
+    assert len(faults) == 2 and all(fault.retry_at is None for fault in faults)
+    assert len(recorded_events(caplog.records, "email_gave_up")) == 2
+
+
+# --- Finished email tasks keep no message --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"RCPT": "550 5.1.1 No such user here"}, {"DATA": "451 4.3.0 Try again later"}],
+    ids=["sent", "rejected", "to be retried"],
+)
+def test_a_finished_email_task_keeps_no_message(database_tasks, send_to, answers):
+    with SMTPSink(answers=answers) as sink:
+        send_to(sink)
+        User.objects.create_user(email="forgotten@example.com", password="pw")
+        run_worker()
+    finished, *retries = email_results()
+    assert finished.status in {"SUCCESSFUL", "FAILED"}
+    assert finished.args_kwargs == {"args": [], "kwargs": {"attempt": 1}}  # what an operator needs: which attempt
+    # The attempt still to come carries the message it will send (sealed), and only it.
+    assert [retry.args_kwargs["kwargs"].keys() for retry in retries] == ([{"message", "attempt"}] if retries else [])
 
 
 # --- Transient failures (4xx): retried, with the same Message-ID each time -------------------------------------
