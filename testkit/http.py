@@ -5,6 +5,7 @@ Redirects are never followed, so each request is seen (and timed) on its own.
 
 import html
 import http.client
+import json
 import re
 import secrets
 import urllib.parse
@@ -35,6 +36,10 @@ class Response:
     @property
     def location(self) -> str:
         return self.header("Location", "")
+
+    def json(self):
+        """The body as JSON (``/healthz/``'s answer)."""
+        return json.loads(self.body)
 
     @property
     def text(self) -> str:
