@@ -1,4 +1,4 @@
-"""App configuration that is wiring only: which static files a release collects, and the cache table migrate makes."""
+"""App configuration that is wiring only: which static files a release collects, and the cache tables migrate makes."""
 
 from typing import Any
 
@@ -32,7 +32,8 @@ class SiteStaticFilesConfig(StaticFilesConfig):
 
 
 def create_cache_tables(using: str, verbosity: int = 1, **kwargs: Any) -> None:
-    """Rate limits need their cache before the first request: ``migrate`` creates a database cache's table."""
+    """Rate limits need their cache before the first request, and ``/healthz/`` its table to write: ``migrate``
+    creates every database cache's table."""
     call_command("createcachetable", database=using, verbosity=verbosity)
 
 
