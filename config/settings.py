@@ -334,6 +334,10 @@ STORAGES = {
 # together; a request may carry one file part (the profile form and the admin's user form have one file field).
 CV_MAX_UPLOAD_BYTES = env.int("CV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_HANDLERS = ["accounts.uploads.CappedUploadHandler"]
+# Where a file is spooled while it arrives: a folder of the site's own, so that what a killed worker leaves behind
+# (gunicorn's timeout, the OOM killer, the end of a restart's drain) is found and removed, when gunicorn starts and by
+# the daily sweep (accounts/uploads.py). On the media folder's disk by default, so storing a CV is a rename.
+FILE_UPLOAD_TEMP_DIR = env("DJANGO_FILE_UPLOAD_TEMP_DIR", default=str(MEDIA_ROOT / "partial-uploads"))
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -29,10 +29,13 @@ hypothesis_settings.load_profile("deterministic")
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path: Path) -> Path:
-    """Every test gets its own empty media folder, so files on disk can be asserted exactly."""
+    """Every test gets its own empty media folder, so files on disk can be asserted exactly, and its own folder for
+    uploads as they arrive."""
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
+    (tmp_path / "partial-uploads").mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "partial-uploads")
     return root
 
 
