@@ -57,6 +57,9 @@ class CacheInFront:
     def delete(self, key: str) -> bool:
         return self.cache.delete(key)  # never a miss: see the module's docstring
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cache, name)  # what cached_db's async twins ask for, unchanged
+
     def __str__(self) -> str:
         return str(self.cache)
 
