@@ -68,7 +68,8 @@ serve: messages
 worker: messages
 	$(UV) run python manage.py task_worker --queue-name '*'
 
-# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis.
+# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis, nginx (the
+# proxy docs/nginx.conf configures, tests/web/test_proxy.py).
 test-deps: messages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -76,6 +77,7 @@ test-deps: messages
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

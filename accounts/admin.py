@@ -2,18 +2,22 @@
 
 The staff download of a CV is the CV's HTTP side: profiles/admin.py adds it to this admin."""
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from .cv import CVStorageUnavailable, clear_cv, replace_cv
+from .cv import CVStorageUnavailable, StoredCV, clear_cv, discard_unless_pointed_at, point_at_cv, store_cv
 from .forms import EmailAddressForm, UserChangeForm, UserCreationForm
 from .models import AccountEmailAddress, ScheduledDeletion, User
+
+STORED_CV = "_stored_cv"  # the request's CV, stored before the admin's transaction
 
 
 @admin.register(User)
@@ -33,23 +37,54 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
-        """Save the other fields (a full save never writes the CV columns), then store or clear the CV."""
+        """Save the other fields (a full save never writes the CV columns), then point the row at the CV stored
+        before the transaction (``changeform_view``), or clear it."""
         super().save_model(request, obj, form, change)
         if "cv" in form.changed_data:
-            if upload := form.cleaned_data["cv"]:
-                replace_cv(user=obj, upload=upload)
+            if form.cleaned_data["cv"]:
+                point_at_cv(user=obj, stored=getattr(request, STORED_CV))
             else:
                 clear_cv(user=obj)
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
+        """Django's change view, which runs in one transaction, with a new CV stored before that transaction begins.
+
+        A write to storage is a round trip (to S3: tens of milliseconds, or seconds when it is slow), and on SQLite
+        a transaction holds the whole site's write lock from its start. So the CV is stored first; the transaction
+        only points the row at it; and a file that no row points at once it is over (a form sent back with errors,
+        a rolled-back save) is deleted.
+        """
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            uploaded = self.store_uploaded_cv(request, object_id)
         except CVStorageUnavailable as fault:
-            # The admin's transaction has rolled back: nothing was changed. Say so, on the page the staff was on.
+            # Nothing was changed. Say so, on the page the staff was on.
             self.message_user(request, f"Nothing was saved. {fault}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        if uploaded is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        owner, stored = uploaded
+        setattr(request, STORED_CV, stored)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        finally:
+            discard_unless_pointed_at(user=owner, stored=stored)
+
+    def store_uploaded_cv(self, request: HttpRequest, object_id: str | None) -> tuple[User, StoredCV] | None:
+        """Store the CV a change form sends, if the form's own CV field accepts it; None when there is nothing to
+        store (no file; a file the form will refuse, next to the field; a user this staff may not change)."""
+        if request.method != "POST" or object_id is None or "cv" not in request.FILES:
+            return None
+        user = self.get_object(request, unquote(object_id))
+        if user is None or not self.has_change_permission(request, user):
+            return None  # the change view answers as it always does
+        field = cast(forms.FileField, self.get_form(request, user, change=True).base_fields["cv"])
+        try:
+            upload = field.clean(request.FILES["cv"], user.cv)
+        except ValidationError:
+            return None
+        return (user, store_cv(user=user, upload=upload)) if upload else None
 
 
 @admin.register(ScheduledDeletion)

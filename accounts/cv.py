@@ -193,11 +193,36 @@ def record_cv_metadata(user: CVOwner) -> None:
 # --- Replacing and clearing ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StoredCV:
+    """A file written to storage for a user, that no row points at yet."""
+
+    name: str
+    original_name: str
+    size: int | None
+
+
 def replace_cv(*, user: CVOwner, upload: File) -> None:
     """Store ``upload`` as the user's CV and point the row at it; the file it replaces is deleted after commit.
 
     The file is written before the transaction, so no lock is held while it travels to storage. Raises
     ``CVStorageUnavailable`` when storage fails: the row is untouched and no partial file is left.
+    """
+    stored = store_cv(user=user, upload=upload)
+    try:
+        with transaction.atomic():
+            point_at_cv(user=user, stored=stored)
+    except BaseException:
+        _discard_unused(user, stored)  # nothing points at it
+        raise
+
+
+def store_cv(*, user: CVOwner, upload: File) -> StoredCV:
+    """Write ``upload`` to storage under a new name in the user's namespace; nothing points at it yet.
+
+    Call it outside any transaction (a write to object storage is a network round trip, and SQLite's write lock is
+    the whole site's), then ``point_at_cv`` inside one. Raises ``CVStorageUnavailable`` when storage fails, leaving
+    no partial file.
     """
     field = cast(FileField, user._meta.get_field("cv"))
     storage = field.storage
@@ -211,21 +236,35 @@ def replace_cv(*, user: CVOwner, upload: File) -> None:
         left_behind = {"left_behind": name} if discard(storage, name) else {}
         report_fault("store", user, error, **left_behind)
         raise CVStorageUnavailable from error
-    try:
-        with transaction.atomic():
-            _lock_and_remember(user)
-            user.cv = name
-            user.cv_original_name = clean_original_filename(original_name)
-            user.cv_size = upload.size
-            user.cv_uploaded_at = timezone.now()
-            user.save(update_fields=COLUMNS)
-    except BaseException:
-        if fault := discard(storage, name):  # nothing points at it
-            logger.warning(
-                "stray CV not deleted; the sweep will",
-                extra={"event": "file_delete_failed", "file": name, "user_id": user.pk, "error": repr(fault)},
-            )
-        raise
+    return StoredCV(name, clean_original_filename(original_name), upload.size)
+
+
+def point_at_cv(*, user: CVOwner, stored: StoredCV) -> None:
+    """Point the user's row at a stored CV, under the row's lock, in the caller's transaction; the file the row
+    held is deleted after commit."""
+    _lock_and_remember(user)
+    user.cv = stored.name
+    user.cv_original_name = stored.original_name
+    user.cv_size = stored.size
+    user.cv_uploaded_at = timezone.now()
+    user.save(update_fields=COLUMNS)
+
+
+def discard_unless_pointed_at(*, user: CVOwner, stored: StoredCV) -> None:
+    """Once the transaction that may have pointed the row at ``stored`` is over (committed or rolled back), delete
+    the file if the row does not point at it: a rejected form, a rolled-back save, leave nothing behind."""
+    manager = user._meta.model._default_manager
+    if not manager.filter(pk=user.pk, cv=stored.name).exists():
+        _discard_unused(user, stored)
+
+
+def _discard_unused(user: CVOwner, stored: StoredCV) -> None:
+    field = cast(FileField, user._meta.get_field("cv"))
+    if fault := discard(field.storage, stored.name):
+        logger.warning(
+            "stray CV not deleted; the sweep will",
+            extra={"event": "file_delete_failed", "file": stored.name, "user_id": user.pk, "error": repr(fault)},
+        )
 
 
 def clear_cv(*, user: CVOwner) -> None:

@@ -1,12 +1,27 @@
-"""How a request's files are received: streamed to temporary disk, at most ``CV_MAX_UPLOAD_BYTES`` of them in all."""
+"""How a request's files are received: streamed to temporary disk, at most ``CV_MAX_UPLOAD_BYTES`` of them in all.
 
+They are spooled in a folder of the site's own (``FILE_UPLOAD_TEMP_DIR``). A request that ends normally takes its
+file away (stored, or deleted); a worker killed while it receives one (gunicorn's timeout, the OOM killer, the end of
+a restart's drain) leaves it there: ``remove_partial_uploads`` removes those, when gunicorn starts
+(config/gunicorn.conf.py) and in the daily ``sweep_orphaned_files``.
+"""
+
+import logging
+from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+# How Django's TemporaryUploadedFile names its files (tempfile's "tmp" prefix, ".upload" and the file's extension):
+# only these are ever removed, so a folder set by mistake to one other things live in loses nothing else.
+PARTIAL_UPLOAD_PATTERN = "tmp*.upload*"
 
 
 class OversizedUploadedFile(UploadedFile):
@@ -58,3 +73,47 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
             # Sized as all this request's file bytes so far, which is past the limit whichever file crossed it.
             return OversizedUploadedFile(self.file_name or "", self.content_type, self.request_bytes)
         return super().file_complete(file_size)
+
+
+@dataclass(frozen=True)
+class PartialUpload:
+    """A file in the upload folder: an upload being received, or one whose request never ended."""
+
+    path: Path
+    size: int
+    modified: float  # seconds since the epoch
+
+
+def partial_uploads(*, modified_before: float | None = None) -> list[PartialUpload]:
+    """The upload folder's files, last written before ``modified_before`` (all of them when it is None)."""
+    if not settings.FILE_UPLOAD_TEMP_DIR:
+        return []  # the system's temporary folder: not the site's to clean
+    found = []
+    for path in sorted(Path(settings.FILE_UPLOAD_TEMP_DIR).glob(PARTIAL_UPLOAD_PATTERN)):
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue  # its request ended meanwhile
+        if path.is_file() and (modified_before is None or status.st_mtime < modified_before):
+            found.append(PartialUpload(path, status.st_size, status.st_mtime))
+    return found
+
+
+def remove_partial_uploads(*, modified_before: float | None = None) -> list[PartialUpload]:
+    """Delete the upload folder's files last written before ``modified_before`` (all when None, as when gunicorn
+    starts: none of its workers is receiving anything yet); log what went, as one event."""
+    removed = []
+    for upload in partial_uploads(modified_before=modified_before):
+        upload.path.unlink(missing_ok=True)
+        removed.append(upload)
+    if removed:
+        logger.info(
+            "partial uploads removed",
+            extra={
+                "event": "partial_uploads_removed",
+                "files": len(removed),
+                "bytes": sum(upload.size for upload in removed),
+                "folder": str(settings.FILE_UPLOAD_TEMP_DIR),
+            },
+        )
+    return removed

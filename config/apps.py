@@ -1,8 +1,10 @@
-"""App configuration that is wiring only: which static files a release collects, and the cache table migrate makes."""
+"""App configuration that is wiring only: which static files a release collects, and the cache tables migrate makes."""
 
+import os
 from typing import Any
 
 from django.apps import AppConfig, apps
+from django.conf import settings
 from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
@@ -32,12 +34,13 @@ class SiteStaticFilesConfig(StaticFilesConfig):
 
 
 def create_cache_tables(using: str, verbosity: int = 1, **kwargs: Any) -> None:
-    """Rate limits need their cache before the first request: ``migrate`` creates a database cache's table."""
+    """Rate limits need their cache before the first request, and ``/healthz/`` its table to write: ``migrate``
+    creates every database cache's table."""
     call_command("createcachetable", database=using, verbosity=verbosity)
 
 
 class SiteConfig(AppConfig):
-    """The site's own wiring, as an app: the deploy checks of its settings, and the cache table."""
+    """The site's own wiring, as an app: the deploy checks of its settings, the cache tables, the upload folder."""
 
     name = "config"
     label = "site"
@@ -49,3 +52,7 @@ class SiteConfig(AppConfig):
         post_migrate.connect(
             create_cache_tables, sender=apps.get_app_config("account"), dispatch_uid="site.create_cache_tables"
         )
+        # Django's checks (every manage.py command) refuse an upload folder that does not exist; a fresh clone,
+        # `make run` and a new machine have none yet.
+        if settings.FILE_UPLOAD_TEMP_DIR:
+            os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, mode=0o700, exist_ok=True)

@@ -13,7 +13,9 @@ from gunicorn.http.unreader import SocketUnreader
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
-graceful_timeout = 20
+# On SIGTERM (a restart, a deploy) each worker may finish its request for this long, then is killed. A request may
+# run for `timeout`: a shorter drain cut off uploads that the timeout allows, and left their partial files behind.
+graceful_timeout = timeout
 keepalive = 5
 # Recycle workers now and then so a slow leak can never take a node down.
 max_requests = 2000
@@ -42,11 +44,16 @@ control_socket_disable = True
 
 
 def when_ready(server: Any) -> None:
-    """Before the first worker is forked, render the pages that are the same for every signed-out visitor, in the
-    master (preload_app): every worker it forks, and every one that replaces a recycled worker, starts with them."""
-    from web.page_cache import warm_up  # the app is loaded by now (preload_app)
+    """Before the first worker is forked: remove the partial uploads an earlier run's killed workers left behind
+    (none of this server's workers is receiving one yet), and render the pages that are the same for every signed-out
+    visitor, in the master (preload_app): every worker it forks, and every one that replaces a recycled worker, starts
+    with them."""
+    from accounts.uploads import remove_partial_uploads  # the app is loaded by now (preload_app)
+    from web.page_cache import warm_up
 
-    warm_up(server.app.wsgi())
+    application = server.app.wsgi()
+    remove_partial_uploads()
+    warm_up(application)
 
 
 def pre_fork(server: object, worker: object) -> None:

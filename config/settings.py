@@ -119,9 +119,18 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and several gunicorn workers share one file without "database is locked".
+    # A writer waits for the write lock at most `timeout` seconds (SQLite's busy timeout): far above the milliseconds a
+    # transaction holds it, far below gunicorn's timeout, so a lock held for long is the 503 page, not a killed worker.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 5,
+        }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for ever for a server that accepts the connection but never answers: a few seconds, then the 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # --- Cache and sessions -------------------------------------------------------------------------
 
@@ -129,11 +138,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # table in the site's database (`migrate` creates it): shared by all workers on one machine, no extra
 # service. Several machines share a cache server instead: CACHE_URL=redis://host:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
-# Past MAX_ENTRIES (300 by default) Django's database cache deletes its expired rows and then a third of the
-# live ones, the lowest keys first: allauth's log-in counters. Other visitors' attempts could then wipe an
-# account's failed log-ins. Room for every live counter; expired rows still go first. (`?max_entries=` sets it.)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django's, but a write that fails raises instead of answering False, which allauth's rate limiter would read as
+    # a limit hit: a full disk or a held lock is then the 503 page, not "too many attempts" (web/caches.py).
+    CACHES["default"]["BACKEND"] = "web.caches.DatabaseCache"
+    # Past MAX_ENTRIES (300 by default) Django's database cache deletes its expired rows and then a third of the
+    # live ones, the lowest keys first: allauth's log-in counters. Other visitors' attempts could then wipe an
+    # account's failed log-ins. Room for every live counter; expired rows still go first. (`?max_entries=` sets it.)
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# Redis answers within a millisecond when well; one that is hung or unreachable must cost a request a second, not
+# hold a gunicorn worker until it is killed (`?socket_timeout=` sets it; django-redis spells it in capitals).
+_redis_timeouts = {
+    "django_redis.cache.RedisCache": ("SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"),
+    "django.core.cache.backends.redis.RedisCache": ("socket_connect_timeout", "socket_timeout"),
+}
+for _option in _redis_timeouts.get(CACHES["default"]["BACKEND"], ()):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(_option, 1)
 # Each worker's own copy of the signed-out pages that are the same for every visitor but the CSRF token
 # (web/page_cache.py): nothing in it is shared or secret, so a per-process cache is right.
 CACHES["pages"] = {
@@ -145,14 +165,16 @@ CACHES["pages"] = {
     "TIMEOUT": None,  # the markup changes only with a deploy, which restarts the workers
     "OPTIONS": {"MAX_ENTRIES": 500},  # a path per `next=`: bounded, the oldest culled
 }
+# What /healthz/ writes to prove the database takes a write, whatever CACHE_URL is: one row of a table of its own,
+# which `migrate` makes (config/apps.py), written as the database cache writes (web/views.py).
+CACHES["health"] = {"BACKEND": "web.caches.DatabaseCache", "LOCATION": "site_health_check"}
 # Sessions sit in the database; a cache goes in front of them only when it is a shared in-memory server.
 # (A database cache in front would cost a second query, and a per-process cache would let a log-out in one
-# worker leave the session alive in another.)
+# worker leave the session alive in another.) Django's cached_db, but a cache that fails is a miss, so a signed-in
+# person keeps their session while Redis is down (web/sessions.py).
 SHARED_MEMORY_CACHES = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if CACHES["default"]["BACKEND"] in SHARED_MEMORY_CACHES
-    else "django.contrib.sessions.backends.db"
+    "web.sessions" if CACHES["default"]["BACKEND"] in SHARED_MEMORY_CACHES else "django.contrib.sessions.backends.db"
 )
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
@@ -327,6 +349,10 @@ STORAGES = {
 # together; a request may carry one file part (the profile form and the admin's user form have one file field).
 CV_MAX_UPLOAD_BYTES = env.int("CV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_HANDLERS = ["accounts.uploads.CappedUploadHandler"]
+# Where a file is spooled while it arrives: a folder of the site's own, so that what a killed worker leaves behind
+# (gunicorn's timeout, the OOM killer, the end of a restart's drain) is found and removed, when gunicorn starts and by
+# the daily sweep (accounts/uploads.py). On the media folder's disk by default, so storing a CV is a rename.
+FILE_UPLOAD_TEMP_DIR = env("DJANGO_FILE_UPLOAD_TEMP_DIR", default=str(MEDIA_ROOT / "partial-uploads"))
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -5,8 +5,10 @@ Redirects are never followed, so each request is seen (and timed) on its own.
 
 import html
 import http.client
+import json
 import re
 import secrets
+import ssl
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,10 @@ class Response:
     def location(self) -> str:
         return self.header("Location", "")
 
+    def json(self):
+        """The body as JSON (``/healthz/``'s answer)."""
+        return json.loads(self.body)
+
     @property
     def text(self) -> str:
         """The body as the person reads it: decoded, with HTML entities resolved."""
@@ -63,10 +69,15 @@ class Browser:
         headers: dict[str, str] | None = None,
         timeout: float = 120,
         source_ip: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """``source_ip`` (any 127.x.y.z on Linux loopback) lets one test be several visitors, as the site sees them."""
+        """``source_ip`` (any 127.x.y.z on Linux loopback) lets one test be several visitors, as the site sees them;
+        an ``https://`` ``base_url`` is spoken to over TLS, trusting what ``ssl_context`` trusts."""
         address = urllib.parse.urlsplit(base_url)
-        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
+        self.scheme = address.scheme
+        self.ssl_context = ssl_context
+        self.host = address.hostname or "127.0.0.1"
+        self.port = address.port or (443 if self.scheme == "https" else 80)
         self.extra_headers = dict(headers or {})
         self.timeout = timeout
         self.source_address = (source_ip, 0) if source_ip else None
@@ -74,12 +85,25 @@ class Browser:
 
     def twin(self, source_ip: str | None = None) -> "Browser":
         """Another connection of the same visitor (same cookies), e.g. a second tab, for concurrent requests."""
-        other = Browser(f"http://{self.host}:{self.port}", headers=self.extra_headers, timeout=self.timeout)
+        other = Browser(
+            f"{self.scheme}://{self.host}:{self.port}",
+            headers=self.extra_headers,
+            timeout=self.timeout,
+            ssl_context=self.ssl_context,
+        )
         other.source_address = (source_ip, 0) if source_ip else self.source_address
         other.cookies = dict(self.cookies)
         return other
 
     def _connect(self) -> http.client.HTTPConnection:
+        if self.scheme == "https":
+            return http.client.HTTPSConnection(
+                self.host,
+                self.port,
+                timeout=self.timeout,
+                source_address=self.source_address,
+                context=self.ssl_context,
+            )
         return http.client.HTTPConnection(
             self.host, self.port, timeout=self.timeout, source_address=self.source_address
         )

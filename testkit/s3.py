@@ -1,11 +1,14 @@
 """Object storage for tests: moto's S3 as a real HTTP server on loopback, and buckets on it.
 
 The server can be stopped mid-test (connections are then refused, as from a storage outage) and started
-again on the same port; moto keeps its buckets in this process, so they survive the outage.
+again on the same port; moto keeps its buckets in this process, so they survive the outage. It can also be held:
+requests are received but answered only once the hold ends, as a slow object store answers.
 """
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -24,15 +27,33 @@ class S3Server:
         self.port = free_port()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._answering = threading.Event()
+        self._answering.set()
+        self.held_requests = 0  # requests that arrived while held
+
+    def _app(self, environ: dict, start_response: Any) -> Any:
+        if not self._answering.is_set():
+            self.held_requests += 1
+            self._answering.wait()
+        return self._backend(environ, start_response)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Inside the block, requests arrive (``held_requests`` counts them) but wait for their answer until it ends."""
+        self.held_requests = 0
+        self._answering.clear()
+        try:
+            yield
+        finally:
+            self._answering.set()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server(
-            "127.0.0.1", self.port, DomainDispatcherApplication(create_backend_app), threaded=True
-        )
+        self._backend = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", self.port, self._app, threaded=True)
         # A short poll interval: stop() waits for the serving loop to notice, once per test.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()

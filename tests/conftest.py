@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from testkit import cv_files
 from testkit.http import Browser
 from testkit.people import PASSWORD
 from testkit.s3 import Bucket, S3Server
-from testkit.sites import migrated_database, production_env, throwaway_database
+from testkit.sites import collect_static, migrated_database, production_env, throwaway_database
 from testkit.smtp import SMTPSink
 
 # Generated inputs are the same on every run: a property test explores many values, but a red run is always the same
@@ -28,10 +29,13 @@ hypothesis_settings.load_profile("deterministic")
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path: Path) -> Path:
-    """Every test gets its own empty media folder, so files on disk can be asserted exactly."""
+    """Every test gets its own empty media folder, so files on disk can be asserted exactly, and its own folder for
+    uploads as they arrive."""
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
+    (tmp_path / "partial-uploads").mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "partial-uploads")
     return root
 
 
@@ -210,6 +214,33 @@ def worker_env(tmp_path: Path, smtp_sink: SMTPSink, migrated_template: str) -> I
     """
     with throwaway_database(tmp_path, template=migrated_template) as database_url:
         yield production_env(tmp_path, database_url, EMAIL_URL=smtp_sink.url)
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Path:
+    """The static files as ``collectstatic`` gathers them for production, once per test process, for served sites."""
+    workdir = tmp_path_factory.mktemp("static")
+    collect_static(production_env(workdir, migrated_template))
+    return workdir / "static"
+
+
+@pytest.fixture(scope="module")
+def served_env(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
+    static_root: Path,
+) -> Iterator[Callable[..., dict[str, str]]]:
+    """``served_env(**overrides)``: the environment of ``make serve`` (debug off, gunicorn, WhiteNoise) on a database
+    of its own (a copy of the migrated one) and a media folder of its own, for ``testkit.sites.serve``."""
+    with ExitStack() as stack:
+
+        def make(**overrides: str) -> dict[str, str]:
+            workdir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+            database_url = stack.enter_context(throwaway_database(workdir, template=migrated_template))
+            return production_env(workdir, database_url, DJANGO_STATIC_ROOT=str(static_root), **overrides)
+
+        yield make
 
 
 @pytest.fixture

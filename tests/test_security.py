@@ -330,7 +330,7 @@ def test_healthz_returns_json_and_sets_no_cookie(client, db):
     response = client.get("/healthz/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert not response.cookies
 
 

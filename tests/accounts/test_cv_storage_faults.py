@@ -1,8 +1,6 @@
 """Storage faults answer a clear message or a 503 page, never a 500: object storage that stops answering
 (moto's S3 server stopped mid-test) and a media disk that is full (a real, tiny tmpfs)."""
 
-import errno
-import subprocess
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +11,7 @@ from django.urls import reverse
 from accounts.cv import replace_cv
 from accounts.models import User
 from testkit import cv_files
+from testkit.disks import fill, tiny_disk
 from testkit.files import stored_files
 from testkit.forms import field_error
 from testkit.logs import recorded_events
@@ -127,26 +126,9 @@ def test_the_admin_download_while_object_storage_is_down_is_a_503_page(client, p
 @pytest.fixture
 def full_disk(settings, tmp_path: Path) -> Iterator[Path]:
     """A real 1 MiB tmpfs as the media folder, filled up but for a few pages after ``fill()``."""
-    root = tmp_path / "tiny-media"
-    root.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(root)], check=True)
-    settings.MEDIA_ROOT = root
-    try:
+    with tiny_disk(tmp_path / "tiny-media", "1m") as root:
+        settings.MEDIA_ROOT = root
         yield root
-    finally:
-        subprocess.run(["umount", str(root)], check=True)
-
-
-def fill(disk: Path, *, leave: int = 8 * 1024) -> None:
-    """Write a filler file until the disk is full, then give back ``leave`` bytes."""
-    block = b"\0" * 4096
-    with open(disk / "filler", "wb", buffering=0) as filler:
-        try:
-            while True:
-                filler.write(block)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
-        filler.truncate(max(0, filler.tell() - leave))
 
 
 @pytest.fixture

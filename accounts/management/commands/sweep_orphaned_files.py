@@ -1,4 +1,4 @@
-"""List or delete stored CV files that no user row references any more."""
+"""List or delete stored CV files that no user row references any more, and partial uploads left behind."""
 
 from datetime import timedelta
 from typing import Any
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from accounts import cv
+from accounts import cv, uploads
 from accounts.models import User
 
 
@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "List (by default) or delete (--delete) stored CV files that no row references and that are older than a "
         "grace period. Files left behind by a failed cleanup or a rolled-back upload end up here; schedule it "
-        "daily. A user's newest upload is kept while their row points at an older or missing file."
+        "daily. A user's newest upload is kept while their row points at an older or missing file. Partial "
+        "uploads older than the grace period (a worker killed while it received a file) go the same way."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,8 @@ class Command(BaseCommand):
         if older_than < 0:
             self.stderr.write("--older-than must be zero or more hours.")
             raise SystemExit(2)
-        orphans, kept = cv.find_stray_files(modified_before=timezone.now() - timedelta(hours=older_than))
+        cutoff = timezone.now() - timedelta(hours=older_than)
+        orphans, kept = cv.find_stray_files(modified_before=cutoff)
         for stray in kept:
             self.stdout.write(
                 f"kept {stray.name}: the newest upload of user {stray.owner_id}, whose row points at an older "
@@ -55,3 +57,18 @@ class Command(BaseCommand):
             f"{len(orphans)} orphaned file(s), {filesizeformat(total_bytes)}, older than {older_than:g} h; {action}."
             + (f" {len(kept)} kept as their user's newest upload." if kept else "")
         )
+        self.sweep_partial_uploads(modified_before=cutoff.timestamp(), delete=delete)
+
+    def sweep_partial_uploads(self, *, modified_before: float, delete: bool) -> None:
+        """The upload folder's files older than the grace period: no request receives a file for that long."""
+        if delete:
+            partial = uploads.remove_partial_uploads(modified_before=modified_before)
+        else:
+            partial = uploads.partial_uploads(modified_before=modified_before)
+        for upload in partial:
+            verb = "deleted" if delete else "partial upload"
+            self.stdout.write(f"{verb} {upload.path} ({filesizeformat(upload.size)})")
+        if partial:
+            action = "deleted" if delete else "nothing deleted (dry run)"
+            total = filesizeformat(sum(upload.size for upload in partial))
+            self.stdout.write(f"{len(partial)} partial upload(s), {total}; {action}.")
