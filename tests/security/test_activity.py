@@ -386,7 +386,7 @@ def test_the_page_shows_what_happened_newest_first(visitor, user):
         ("Failed log-in: wrong password", ["Firefox on Linux", "IP address 127.0.0.1 (the server&#x27;s own machine)"]),
     ]
     stamp = latest(user).created_at
-    assert events[0][1][0] == f'<time datetime="{stamp.isoformat()}">{stamp.day} {stamp:%B %Y, %H:%M}</time>'
+    assert events[0][1][0] == f'<time datetime="{stamp:%Y-%m-%dT%H:%M:%S+0000}">{stamp.day} {stamp:%B %Y, %H:%M}</time>'
 
 
 def test_the_page_shows_only_the_last_90_days(visitor, user):
