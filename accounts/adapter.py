@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from mail.outbox import send_email
-from security import login_limits
-from security.browsers import browser_name
+from security import activity, login_limits
+from security.browsers import browser_name, translated_browser_name_lazy
 from security.clients import address_behind_proxies
 
 from .email_addresses import canonical_email
@@ -54,6 +54,8 @@ def is_absolute_link(value: Any) -> bool:
 
 # allauth mails this note, not a link, when a reset or a log-in code is asked for an address with no account.
 UNKNOWN_ACCOUNT_NOTICE = "account/email/unknown_account"
+# allauth mails this code only to an account's own address (for another, the note above).
+LOGIN_CODE = "account/email/login_code"
 UNKNOWN_ACCOUNT_NOTICE_INTERVAL = 24 * 60 * 60
 
 
@@ -94,18 +96,36 @@ class AccountAdapter(DefaultAccountAdapter):
                 self.render_mail(template_prefix, email, full_context)
             logger.info("unknown-account notice not sent again", extra={"event": "unknown_account_notice_held_back"})
             return
-        send_email(template_prefix, to=email, context=full_context, language=language, render=self.render_mail)
+        if template_prefix == LOGIN_CODE:
+            # allauth sends no signal for it: the one place a code leaves is here, a line in the account's activity.
+            activity.record_login_code_sent(request=request, email=email)
+        # Times in the person's zone where the email carries its account (a notice); else UTC.
+        time_zone = getattr(context.get("user"), "time_zone", None)
+        send_email(
+            template_prefix,
+            to=email,
+            context=full_context,
+            language=language,
+            time_zone=time_zone,
+            render=self.render_mail,
+        )
 
     def send_notification_mail(
         self, template_prefix: str, user: AbstractBaseUser, context: dict | None = None, email: str | None = None
     ) -> None:
-        """allauth's notice of a change to the account, in the person's language, linking to where they review it (their
-        security activity, or their two-factor authentication)."""
-        # The user goes along so that send_mail writes in their language (allauth's notices carry no user).
+        """allauth's notice of a change to the account, in the person's language and time zone, naming the browser as
+        every page does, linking to where they review it (their security activity, or their two-factor authentication).
+        """
+        # The user goes along so that send_mail writes in their language (allauth's notices carry no user). The
+        # browser's name is put into that language as the message is rendered: "Firefox auf Linux"; allauth's own
+        # templates read it as "user_agent", the site's as "browser".
+        browser = translated_browser_name_lazy(browser_name(self.request))
         extra = {
             "activity_url": on_site_url(reverse("account_activity")),
             "two_factor_url": on_site_url(reverse("mfa_index")),
             "user": user,
+            "browser": browser,
+            "user_agent": browser,
         }
         super().send_notification_mail(template_prefix, user, {**extra, **(context or {})}, email)
 
@@ -175,6 +195,8 @@ class AccountAdapter(DefaultAccountAdapter):
         # Set here, before the insert, not by a user_signed_up receiver: the welcome email is rendered in the
         # transaction that creates the row (accounts/signals.py), so the language must be on the row already.
         user.language = supported_language(translation.get_language())
+        # The zone the sign-up page's script read from the browser (accounts.forms.SignupForm; UTC if none).
+        user.time_zone = form.cleaned_data.get("time_zone") or user.time_zone
         if commit:
             user.save()
         return user

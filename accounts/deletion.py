@@ -62,7 +62,7 @@ def schedule_account_deletion(*, user: User, request: HttpRequest | None = None)
         # The task's row is written in this transaction (database backend): the mark never exists without it.
         enqueue_in_transaction(delete_account_when_due.using(run_after=due_at), user_id=user.pk)
         activity.record(user_id=user.pk, kind=SecurityEvent.Kind.DELETION_SCHEDULED, request=request)
-        send_deletion_scheduled_email(email=user.email, due_at=due_at, language=user.language)
+        send_deletion_scheduled_email(email=user.email, due_at=due_at, language=user.language, time_zone=user.time_zone)
         _end_sessions_after_commit(user)
     user.deletion_due_at = due_at
     logger.info(

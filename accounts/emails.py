@@ -19,10 +19,13 @@ def send_account_deleted_email(*, email: str, language: str | None = None) -> No
     send_email("account_deleted", to=email, context={}, language=language)
 
 
-def send_deletion_scheduled_email(*, email: str, due_at: datetime, language: str | None = None) -> None:
-    """When the account goes, and how to keep it: log in before then and choose "Keep my account"."""
+def send_deletion_scheduled_email(
+    *, email: str, due_at: datetime, language: str | None = None, time_zone: str | None = None
+) -> None:
+    """When the account goes (in the person's time zone), and how to keep it: log in before then and choose "Keep my
+    account"."""
     context = {"due_at": due_at, "login_url": settings.SITE_URL + reverse("account_login")}
-    send_email("deletion_scheduled", to=email, context=context, language=language)
+    send_email("deletion_scheduled", to=email, context=context, language=language, time_zone=time_zone)
 
 
 def send_deletion_cancelled_email(*, email: str, language: str | None = None) -> None:

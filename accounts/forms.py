@@ -17,9 +17,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpRequest
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from .email_addresses import canonical_email
 from .models import User
+from .time_zones import supported_time_zone
 from .validators import validate_cv_file
 
 
@@ -34,11 +38,32 @@ class CanonicalEmailField(EmailField):
         return canonical_email(value)
 
 
+class TimeZoneGuessInput(forms.HiddenInput):
+    """A hidden input that static/js/time-zone-guess.js fills with the browser's time zone, and that script.
+
+    Always rendered empty, whatever was sent: the sign-up page is kept once per worker for every visitor
+    (web/page_cache.py), so nothing in it may be one visitor's. The script comes with the field, so the page that
+    shows the form needs no change of its own (allauth's sign-up template renders no form media).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"data-time-zone-guess": ""})
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        field = super().render(name, None, attrs, renderer)
+        return format_html('{}<script src="{}" defer></script>', field, static("js/time-zone-guess.js"))
+
+
 # --- allauth's forms (ACCOUNT_FORMS) --------------------------------------------------------------
 
 
 class SignupForm(allauth_forms.SignupForm):
     email = CanonicalEmailField()
+    # The browser's guess (an IANA name); anything else, or nothing, is UTC: never an error on the sign-up page.
+    time_zone = forms.CharField(required=False, widget=TimeZoneGuessInput())
+
+    def clean_time_zone(self) -> str:
+        return supported_time_zone(self.cleaned_data.get("time_zone"))
 
     def validate_unique_email(self, value: str) -> str:
         # Taken means another account verified it or signed up with it. An address someone merely added to

@@ -1,4 +1,4 @@
-"""The site's user: email as the identifier, profile fields, the CV, a scheduled deletion, a language."""
+"""The site's user: email as the identifier, profile fields, the CV, a scheduled deletion, a language, a time zone."""
 
 from collections.abc import Iterable
 from typing import Any, ClassVar, Self
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .cv import CVDateField, CVFileField, CVNameField, CVSizeField, cv_upload_to, remember_loaded_name
 from .email_addresses import CanonicalEmailField, canonical_email
 from .managers import UserManager
+from .time_zones import validate_time_zone
 from .validators import validate_cv_file
 
 
@@ -53,6 +54,10 @@ class User(AbstractUser):
     # The language the site and every email to this person speak: set from the request at sign-up, changed on the
     # profile or with the footer's switch; blank until known (an account made by the admin or a command).
     language = models.CharField(_("language"), max_length=10, choices=language_choices, blank=True)
+    # The zone every time is shown in, on the site and in emails (accounts/time_zones.py): an IANA name, guessed from
+    # the browser at sign-up, chosen on the profile. No choices here: the list is the machine's tz database's, which
+    # changes with its updates, and a migration per update would say nothing.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView
@@ -74,7 +74,7 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
                 "Your account will be deleted on %(day)s. To keep it, log in before then and choose “Keep my account”. "
                 "We have sent you an email about it."
             )
-            % {"day": format_date(due_at, pgettext("date format in emails", "j F Y"))},
+            % {"day": date_format(timezone.localtime(due_at))},
         )
         return redirect("home")
 

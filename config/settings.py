@@ -42,9 +42,13 @@ LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 # Catalogs here win over every app's: locale_overrides (kept by hand) puts allauth's wording in the site's voice
 # ("Log in", sentence case; "Sie" in German); locale holds the site's own strings (makemessages writes there only).
 LOCALE_PATHS = [BASE_DIR / "locale_overrides", BASE_DIR / "locale"]
+# Times are stored in UTC and shown in the person's own time zone (saved on their account: accounts/time_zones.py);
+# UTC for visitors and for accounts that have none.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language ("7 December 2026, 14:49", "7. Dezember 2026, 14:49"): config/formats/<language>/.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Apps -------------------------------------------------------------------------------------
 
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.AccountLanguageMiddleware",  # after authentication and locale: a person's saved language
+    "accounts.time_zones.AccountTimeZoneMiddleware",  # after authentication: a person's saved time zone
+    "security.session_activity.SessionActivityMiddleware",  # after sessions: "last active", written every few minutes
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -237,6 +243,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/key",
     "login_failed_from_address": "10/m/ip",
 }
+# allauth's tracking writes each session's row on every request; security/session_activity.py writes it at most every
+# five minutes, for the sessions page's "Last active".
 USERSESSIONS_TRACK_ACTIVITY = False
 # "Sign out other sessions" sends no signal: the adapter records it in the person's security activity.
 USERSESSIONS_ADAPTER = "security.adapter.UserSessionsAdapter"

@@ -160,10 +160,11 @@ def add_security_key(page: Page, *, passkey: bool) -> None:
 
 
 def activity_rows(page: Page) -> list[list[str]]:
-    """The security activity page's table as text: [when, what happened, browser, IP address] per row."""
+    """The security activity page's list as text: [what happened, when, browser, place] per item, as shown."""
+    items = page.get_by_role("list", name="Your security activity, newest first").locator(":scope > li").all()
     return [
-        [cell.inner_text().strip() for cell in row.get_by_role("cell").all()]
-        for row in page.get_by_role("table").get_by_role("row").all()[1:]
+        [item.locator("p").inner_text().strip(), *[fact.inner_text().strip() for fact in item.locator("ul > li").all()]]
+        for item in items
     ]
 
 

@@ -12,10 +12,11 @@ the message is sent in-process right after the commit.
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 
@@ -32,18 +33,28 @@ def send_email(
     to: str,
     context: Mapping[str, Any],
     language: str | None = None,
+    time_zone: str | None = None,
     render: Renderer = render_email,
 ) -> None:
     """Render a message for ``to`` and queue it as part of the current transaction.
 
     It is sent if, and only if, the transaction commits. It is rendered here, once, in ``language`` (else the active
-    language), so that neither a worker nor a retry renders it again; its Message-ID and Date are fixed here too,
-    so every attempt sends the same message (delivery is at least once).
+    language) and with its times in ``time_zone`` (an IANA name; else UTC, whatever page sent it), so that neither a
+    worker nor a retry renders it again; its Message-ID and Date are fixed here too, so every attempt sends the same
+    message (delivery is at least once).
     """
-    with translation.override(language or translation.get_language()):
+    with translation.override(language or translation.get_language()), timezone.override(_zone(time_zone)):
         message = render(template_prefix, to, dict(context))
     stamp(message)
     enqueue_in_transaction(deliver_email, message=QueuedMessage.of(message).sealed(), attempt=1)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    """The zone called ``name``; None (the default, UTC) for no name or one this machine does not know."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def enqueue_in_transaction(task: Task, **kwargs: Any) -> None:

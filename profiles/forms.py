@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
+from accounts.time_zones import time_zone_choices
 from accounts.validators import (
     CV_EXTENSIONS,
     CV_MEDIA_TYPES,
@@ -35,11 +36,15 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "language")
+        fields = ("first_name", "last_name", "language", "time_zone")
         labels = {
             "first_name": gettext_lazy("First name"),
             "last_name": gettext_lazy("Last name"),
             "language": gettext_lazy("Language"),
+            "time_zone": gettext_lazy("Time zone"),
+        }
+        help_texts = {
+            "time_zone": gettext_lazy("Dates and times on this site and in our emails to you are shown in it."),
         }
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -60,6 +65,13 @@ class ProfileForm(forms.ModelForm):
         self.language_unsaved = not self.instance.language
         if self.language_unsaved:
             self.initial["language"] = translation.get_language()
+        # Grouped by region, each zone with its offset today (summer time included), in the page's language.
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=self.fields["time_zone"].label,
+            help_text=self.fields["time_zone"].help_text,
+            choices=time_zone_choices(),
+            required=False,
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's form has the token already
@@ -69,12 +81,17 @@ class ProfileForm(forms.ModelForm):
             Field("cv", template="profiles/cv_field.html"),
             *(["remove_cv"] if "remove_cv" in self.fields else []),
             "language",
+            "time_zone",
             Submit("save", gettext_lazy("Save profile")),
         )
 
     def clean_language(self) -> str:
         """The language chosen; a form sent without one (a script, an old page) keeps the saved one."""
         return self.cleaned_data["language"] or self.instance.language or self.initial["language"]
+
+    def clean_time_zone(self) -> str:
+        """The zone chosen; a form sent without one (a script, an old page) keeps the saved one."""
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
     def clean(self) -> dict[str, Any]:
         super().clean()

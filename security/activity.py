@@ -67,6 +67,21 @@ def sign_in_kind(request: HttpRequest, user: AbstractBaseUser) -> Kind:
     return Kind.SIGNED_IN  # e.g. signed in by confirming the address, straight after signing up
 
 
+def password_was_just_right(request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether the log-in in progress got past its first step with the account's password (not an emailed code):
+    allauth records each step in the session before the second factor is asked for."""
+    steps = [step for step in get_authentication_records(request, user) if step.get("method") != "mfa"]
+    return bool(steps) and steps[-1].get("method") == "password"
+
+
+def record_login_code_sent(*, request: HttpRequest | None, email: str) -> None:
+    """Record a log-in code emailed to one of the account's addresses (the account the code is for)."""
+    accounts = cast(AccountsByAddress, get_user_model()._default_manager)
+    account = accounts.owners_of_address(email).first()
+    if account is not None:
+        record(user_id=account.pk, kind=Kind.LOGIN_CODE_SENT, request=request)
+
+
 def record_failed_sign_in(*, request: HttpRequest | None, typed_email: Any) -> None:
     """Record a wrong password against the account the typed address belongs to; count one for no account.
 

@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from mail.outbox import send_email
 
-from .browsers import browser_name
+from .browsers import browser_name, translated_browser_name_lazy
 from .clients import client_ip, describe_place
 from .models import KnownDevice
 
@@ -116,17 +116,24 @@ def _forget_beyond_limit(user: AbstractBaseUser) -> None:
 
 
 def send_new_device_email(*, request: HttpRequest, user: AbstractBaseUser, signed_in_at: datetime) -> None:
-    """Tell the person about a sign-in from a browser new to their account: when, from where, which browser."""
+    """Tell the person about a sign-in from a browser new to their account: when (in their time zone), from where,
+    which browser (in their language)."""
     context = {
         "signed_in_at": signed_in_at,
         "place": describe_place(client_ip(request)),
-        "browser": browser_name(request),
+        "browser": translated_browser_name_lazy(browser_name(request)),
         "sessions_url": settings.SITE_URL + reverse("usersessions_list"),
         "change_password_url": settings.SITE_URL + reverse("account_change_password"),
         "activity_url": settings.SITE_URL + reverse("account_activity"),
     }
     email = getattr(user, user.get_email_field_name())
-    send_email("new_device", to=email, context=context, language=getattr(user, "language", None) or None)
+    send_email(
+        "new_device",
+        to=email,
+        context=context,
+        language=getattr(user, "language", None) or None,
+        time_zone=getattr(user, "time_zone", None) or None,
+    )
 
 
 def export_devices(*, user: AbstractBaseUser) -> list[dict]:

@@ -14,17 +14,22 @@ class SecurityEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SIGNED_IN = "signed_in", _("Signed in")
-        SIGNED_IN_WITH_PASSWORD = "signed_in_password", _("Signed in with your password")
-        SIGNED_IN_WITH_CODE = "signed_in_code", _("Signed in with an emailed code")
-        SIGNED_IN_WITH_PASSKEY = "signed_in_passkey", _("Signed in with a passkey")
-        SIGNED_IN_WITH_TWO_FACTOR = "signed_in_two_factor", _("Signed in with two-factor authentication")
-        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in: wrong password")
-        SIGN_IN_CODE_REJECTED = "sign_in_code_rejected", _("Failed sign-in: wrong emailed code")
+        # The stored values are the record's, kept as they were written; the labels speak the site's words ("Log in",
+        # "Log out"), so a rewording changes every row's label, never a row.
+        SIGNED_IN = "signed_in", _("Logged in")
+        SIGNED_IN_WITH_PASSWORD = "signed_in_password", _("Logged in with your password")
+        SIGNED_IN_WITH_CODE = "signed_in_code", _("Logged in with an emailed code")
+        SIGNED_IN_WITH_PASSKEY = "signed_in_passkey", _("Logged in with a passkey")
+        SIGNED_IN_WITH_TWO_FACTOR = "signed_in_two_factor", _("Logged in with two-factor authentication")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed log-in: wrong password")
+        SIGN_IN_CODE_REJECTED = "sign_in_code_rejected", _("Failed log-in: wrong emailed code")
+        LOGIN_CODE_SENT = "login_code_sent", _("Log-in code emailed")
         TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
+        PASSWORD_KNOWN_WARNING = "password_known_warning", _("Warning emailed: someone knows your password")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
         REAUTHENTICATION_FAILED = "reauthentication_failed", _("Wrong password when confirming it was you")
-        SIGNED_OUT = "signed_out", _("Signed out")
-        SESSIONS_ENDED = "sessions_ended", _("Signed out of other sessions")
+        SIGNED_OUT = "signed_out", _("Logged out")
+        SESSIONS_ENDED = "sessions_ended", _("Logged out other sessions")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         PASSWORD_SET = "password_set", _("Password set")
         PASSWORD_RESET = "password_reset", _("Password reset")
@@ -59,6 +64,22 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_warning(self) -> bool:
+        """Whether it is something that went wrong (a wrong password or code, a warning sent): marked on the page."""
+        return self.kind in WARNING_KINDS
+
+
+WARNING_KINDS = frozenset(
+    {
+        SecurityEvent.Kind.SIGN_IN_FAILED,
+        SecurityEvent.Kind.SIGN_IN_CODE_REJECTED,
+        SecurityEvent.Kind.TWO_FACTOR_FAILED,
+        SecurityEvent.Kind.PASSWORD_KNOWN_WARNING,
+        SecurityEvent.Kind.REAUTHENTICATION_FAILED,
+    }
+)
 
 
 class KnownDevice(models.Model):

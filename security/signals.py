@@ -12,7 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
-from . import activity, devices
+from . import activity, devices, known_password, session_activity
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
@@ -22,6 +22,13 @@ Kind = SecurityEvent.Kind
 def record_sign_in(sender: Any, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> None:
     """Record every completed sign-in (password, emailed code, passkey, two-factor) with its method."""
     activity.record(user_id=user.pk, kind=activity.sign_in_kind(request, user), request=request)
+
+
+@receiver(auth_signals.user_logged_in, dispatch_uid="security.note_session_active")
+def note_session_active(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
+    """A session that logs in is active now: its "last active" needs no write for a few minutes."""
+    if request is not None and hasattr(request, "session"):
+        session_activity.note_signed_in(request)
 
 
 @receiver(account_signals.user_logged_in, dispatch_uid="security.recognise_device")
@@ -158,3 +165,23 @@ def record_two_factor_failed(
 ) -> None:
     """Record a wrong two-factor code: whoever typed it knew the password (or holds the session)."""
     activity.record(user_id=authenticator.user_id, kind=Kind.TWO_FACTOR_FAILED, request=request)
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="security.warn_password_known")
+def warn_password_known(
+    sender: Any, request: HttpRequest, user: AbstractBaseUser, reauthentication: bool = False, **kwargs: Any
+) -> None:
+    """Warn the owner by email when a log-in's right password was followed by a wrong second factor (at most once in a
+    quarter of an hour); not when a signed-in person mistypes a code to confirm it is them."""
+    if not reauthentication and activity.password_was_just_right(request, user):
+        known_password.warn_password_known(request=request, user=user)
+
+
+@receiver(mfa_signals.authenticator_used, dispatch_uid="security.record_recovery_code_used")
+def record_recovery_code_used(
+    sender: Any, request: HttpRequest, user: AbstractBaseUser, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    """Record a recovery code used, to log in or to confirm it was the person: one fewer left, and a sign that the
+    authenticator app may be lost."""
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        activity.record(user_id=authenticator.user_id, kind=Kind.RECOVERY_CODE_USED, request=request)

@@ -287,7 +287,7 @@ def test_delete_my_account_emails_when_and_how_to_keep_it(
     [message] = [email for email in queued_emails() if "will be deleted" in email.subject]
     assert message.to == [user.email]
     assert message.subject == f"Your Vitae account will be deleted on {due.day} {due:%B %Y}"
-    assert f"{due.day} {due:%B %Y at %H:%M} UTC" in message.body
+    assert f"{due.day} {due:%B %Y, %H:%M} (UTC)" in message.body
     assert "choose “Keep my account”" in message.body
     assert f"{settings.SITE_URL}/accounts/login/" in message.body
 

@@ -64,7 +64,7 @@ def test_a_sign_in_with_a_password_is_recorded_with_address_and_browser(visitor,
     assert kinds(user) == ["signed_in_password"]
     event = latest(user)
     assert (event.ip, event.browser) == ("127.0.0.1", "Firefox on Linux")
-    assert event.get_kind_display() == "Signed in with your password"
+    assert event.get_kind_display() == "Logged in with your password"
 
 
 def test_a_sign_in_with_two_factor_is_recorded_once_when_it_completes(visitor, user, clock):
@@ -84,7 +84,8 @@ def test_a_wrong_two_factor_code_is_recorded(visitor, user, clock):
     TOTP.activate(user, secret)
     log_in(visitor, user.email)
     visitor.post("/accounts/2fa/authenticate/", {"code": a_wrong_code(secret, clock.now)})
-    assert kinds(user) == ["two_factor_failed"]
+    # And, since the password was right, the owner was warned (tests/security/test_known_password.py).
+    assert kinds(user) == ["two_factor_failed", "password_known_warning"]
 
 
 @pytest.mark.parametrize(
@@ -363,24 +364,36 @@ def test_the_page_is_for_signed_in_people_only(client, db):
     assert client.get("/accounts/activity/")["Location"] == "/accounts/login/?next=/accounts/activity/"
 
 
+EVENT = re.compile(
+    r'<li class="list-group-item activity-event[^"]*">.*?<p class="activity-event-what[^"]*">(.*?)</p>\s*'
+    r'<ul class="activity-event-facts[^"]*">(.*?)</ul>',
+    re.S,
+)
+
+
+def page_events(page: str) -> list[tuple[str, list[str]]]:
+    """The activity page's items: what happened, and its facts (when, browser, place) as shown."""
+    return [(what, re.findall(r"<li>(.*?)</li>", facts, re.S)) for what, facts in EVENT.findall(page)]
+
+
 def test_the_page_shows_what_happened_newest_first(visitor, user):
     log_in(visitor, user.email, "my wrong password 1")
     log_in(visitor, user.email)
     page = visitor.get("/accounts/activity/").content.decode()
-    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page, re.S)
-    assert [row[1:] for row in rows] == [
-        ("Signed in with your password", "Firefox on Linux", "127.0.0.1"),
-        ("Failed sign-in: wrong password", "Firefox on Linux", "127.0.0.1"),
+    events = page_events(page)
+    assert [(what, facts[1:]) for what, facts in events] == [
+        ("Logged in with your password", ["Firefox on Linux", "IP address 127.0.0.1 (the server&#x27;s own machine)"]),
+        ("Failed log-in: wrong password", ["Firefox on Linux", "IP address 127.0.0.1 (the server&#x27;s own machine)"]),
     ]
     stamp = latest(user).created_at
-    assert rows[0][0].startswith(f'<time datetime="{stamp:%Y-%m-%dT%H:%M:%S+0000}">')
+    assert events[0][1][0] == f'<time datetime="{stamp:%Y-%m-%dT%H:%M:%S+0000}">{stamp.day} {stamp:%B %Y, %H:%M}</time>'
 
 
 def test_the_page_shows_only_the_last_90_days(visitor, user):
     log_in(visitor, user.email)
     SecurityEvent.objects.create(user=user, kind="password_changed", created_at=timezone.now() - timedelta(days=91))
     page = visitor.get("/accounts/activity/").content.decode()
-    assert "Signed in with your password" in page and "Password changed" not in page
+    assert "Logged in with your password" in page and "Password changed" not in page
 
 
 def test_the_page_shows_no_one_elses_activity(visitor, user, make_user):
@@ -401,7 +414,7 @@ def test_the_page_shows_fifty_at_a_time(client, user):
     SecurityEvent.objects.bulk_create(SecurityEvent(user=user, kind="signed_out") for _ in range(120))
     client.force_login(user)
     first, last = client.get("/accounts/activity/"), client.get("/accounts/activity/?page=3")
-    assert first.content.decode().count("<tr>") == 51 and last.content.decode().count("<tr>") == 21
+    assert len(page_events(first.content.decode())) == 50 and len(page_events(last.content.decode())) == 20
     assert "Page 1 of 3" in first.content.decode()
     assert client.get("/accounts/activity/?page=4").status_code == 404
 
@@ -432,7 +445,7 @@ def test_the_export_includes_the_activity(visitor, user, password_confirmed, clo
         profile = json.loads(archive.read("profile.json"))
     [signed_in] = profile["security_activity"]
     assert signed_in["event"] == "signed_in_password"
-    assert signed_in["description"] == "Signed in with your password"
+    assert signed_in["description"] == "Logged in with your password"
     assert (signed_in["ip_address"], signed_in["browser"]) == ("127.0.0.1", "Firefox on Linux")
     assert datetime.fromisoformat(signed_in["at"]) == timezone.now()  # the clock stood still since the sign-in
     assert len(profile["browsers"]) == 1

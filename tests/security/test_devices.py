@@ -77,7 +77,7 @@ def test_another_browser_gets_one_warning_with_when_where_and_which(user, sign_i
     [warning] = warnings_to(user)
     body = warning.body
     signed_in_at = timezone.now()  # the clock has stood still since the sign-in
-    assert f"When: {signed_in_at.day} {signed_in_at:%B %Y at %H:%M} UTC" in body
+    assert f"When: {signed_in_at.day} {signed_in_at:%B %Y, %H:%M} (UTC)" in body
     assert "Where: IP address 203.0.113.7\n" in body
     assert "Browser: Chrome on Android" in body
     assert f"{settings.SITE_URL}/accounts/password/change/" in body
