@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import reverse
 from django.utils import translation
 
 from .models import User
+from .paths import path_info_of
 
 
 def supported_language(code: str | None) -> str:
@@ -76,10 +76,11 @@ class AccountLanguageMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        self.health_check = path_info_of("healthz")
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # The health check answers with one query, whoever polls it (a load balancer, a signed-in browser).
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.path != reverse("healthz"):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.path_info != self.health_check:
             language = supported_language(getattr(request.user, "language", ""))
             if language:
                 translation.activate(language)

@@ -5,7 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+
+from .paths import path_info_of
 
 
 class ScheduledDeletionMiddleware:
@@ -19,24 +20,26 @@ class ScheduledDeletionMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        self.open_paths = {
+            path_info_of(name)
+            for name in (
+                "account_deletion_scheduled",
+                "account_logout",
+                "healthz",
+                # allauth's confirmation that it is the person (password, authenticator code or recovery code,
+                # security key or passkey), which "Delete now" asks for first.
+                "account_reauthenticate",
+                "mfa_reauthenticate",
+                "mfa_reauthenticate_webauthn",
+            )
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and not self.always_open(request.path):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and not self.always_open(request):
             user = request.user
             if user.is_authenticated and getattr(user, "deletion_due_at", None) is not None:
                 return redirect("account_deletion_scheduled")
         return self.get_response(request)
 
-    @staticmethod
-    def always_open(path: str) -> bool:
-        open_paths = {
-            reverse("account_deletion_scheduled"),
-            reverse("account_logout"),
-            reverse("healthz"),
-            # allauth's confirmation that it is the person (password, authenticator code or recovery code,
-            # security key or passkey), which "Delete now" asks for first.
-            reverse("account_reauthenticate"),
-            reverse("mfa_reauthenticate"),
-            reverse("mfa_reauthenticate_webauthn"),
-        }
-        return path in open_paths or path.startswith(settings.STATIC_URL)
+    def always_open(self, request: HttpRequest) -> bool:
+        return request.path_info in self.open_paths or request.path.startswith(settings.STATIC_URL)
