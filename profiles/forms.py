@@ -11,7 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.cv import clear_cv, replace_cv
 from accounts.models import User
-from accounts.time_zones import time_zone_choices
+from accounts.time_zones import TimeZoneField
 from accounts.validators import (
     CV_EXTENSIONS,
     CV_MEDIA_TYPES,
@@ -66,11 +66,8 @@ class ProfileForm(forms.ModelForm):
         if self.language_unsaved:
             self.initial["language"] = translation.get_language()
         # Grouped by region, each zone with its offset today (summer time included), in the page's language.
-        self.fields["time_zone"] = forms.ChoiceField(
-            label=self.fields["time_zone"].label,
-            help_text=self.fields["time_zone"].help_text,
-            choices=time_zone_choices(),
-            required=False,
+        self.fields["time_zone"] = TimeZoneField(
+            label=self.fields["time_zone"].label, help_text=self.fields["time_zone"].help_text, required=False
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

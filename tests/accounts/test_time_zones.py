@@ -165,3 +165,47 @@ def test_allauths_notices_give_the_time_in_the_zone_and_the_browser_in_the_langu
     for part in (notice.body, html):
         assert "Browser: Firefox auf Linux" in part
         assert "(Asia/Tokyo)" in part
+
+
+@pytest.mark.parametrize("value", ["Europe/Berlin", "UTC", "Mars/Olympus", "", None])
+def test_the_zones_select_is_djangos_markup(value):
+    """TimeZoneSelect joins options rendered once; Django renders each through a template. Same markup."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from accounts.time_zones import TimeZoneSelect, time_zone_choices
+
+    choices = time_zone_choices()
+    attrs = {"id": "id_time_zone", "class": "form-select", "aria-describedby": "id_time_zone_helptext"}
+    ours = TimeZoneSelect(choices=choices).render("time_zone", value, attrs=attrs)
+    djangos = forms.Select(choices=list(choices)).render("time_zone", value, attrs=attrs)
+
+    assert parse_html(ours) == parse_html(djangos)
+    assert ours.count(" selected") == (value in ("Europe/Berlin", "UTC"))
+
+
+def test_the_choices_are_built_once_per_language_and_quarter_hour():
+    from django.utils import translation
+
+    from accounts.time_zones import time_zone_choices
+
+    quarter = datetime(2026, 12, 7, 12, 15, tzinfo=ZoneInfo("UTC"))
+    first = time_zone_choices(now=quarter)
+    assert time_zone_choices(now=quarter.replace(minute=29, second=59)) is first
+    assert time_zone_choices(now=quarter.replace(minute=30)) is not first
+    with translation.override("de"):
+        assert time_zone_choices(now=quarter) is not first
+        assert dict(time_zone_choices(now=quarter))["Europa"]
+
+
+def test_an_offset_changes_with_the_clock_change_it_follows():
+    from accounts.time_zones import time_zone_choices
+
+    def berlin(now: datetime) -> str:
+        return dict(dict(time_zone_choices(now=now))["Europe"])["Europe/Berlin"]
+
+    # Berlin moves from UTC+01:00 to UTC+02:00 at 01:00 UTC on 28 March 2027; Kathmandu's +05:45 never moves.
+    assert berlin(datetime(2027, 3, 28, 0, 59, 59, tzinfo=ZoneInfo("UTC"))) == "Berlin (UTC+01:00)"
+    assert berlin(datetime(2027, 3, 28, 1, 0, tzinfo=ZoneInfo("UTC"))) == "Berlin (UTC+02:00)"
+    asia = dict(dict(time_zone_choices(now=datetime(2027, 3, 28, tzinfo=ZoneInfo("UTC"))))["Asia"])
+    assert asia["Asia/Kathmandu"] == "Kathmandu (UTC+05:45)"
