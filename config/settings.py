@@ -81,7 +81,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "web.csp.CSPMiddleware",  # django-csp's, its policy built once
     "web.middleware.PrivateResponsesMiddleware",  # before the middleware whose cookies it looks at
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # after sessions, before CommonMiddleware (Django's order)
