@@ -18,12 +18,20 @@ from .time_zones import validate_time_zone
 from .validators import validate_cv_file
 
 
-class WrittenByServicesOnly(models.DateTimeField):
-    """A column that ``save()`` never writes, except in the row's first insert: accounts/deletion.py sets and clears it
-    with ``update()`` under the row's lock, so a save of a copy loaded earlier never sets or clears it."""
+class KeptOutOfSaves(models.Field):
+    """A column that ``save()`` never writes, except in the row's first insert: a copy of the row loaded earlier
+    must never write back what it read."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         return super().pre_save(model_instance, add) if add else F(self.attname)
+
+
+class WrittenByServicesOnly(KeptOutOfSaves, models.DateTimeField):
+    """accounts/deletion.py sets and clears it with ``update()`` under the row's lock."""
+
+
+class RaisedByTheDatabase(KeptOutOfSaves, models.PositiveBigIntegerField):
+    """Raised by the database's own triggers (accounts/revisions.py), never by the site's code."""
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -58,6 +66,10 @@ class User(AbstractUser):
     # the browser at sign-up, chosen on the profile. No choices here: the list is the machine's tz database's, which
     # changes with its updates, and a migration per update would say nothing.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    # Raised by the database whenever a row of the person's other pages changes (their email addresses,
+    # authenticators, sessions, security events: accounts/revisions.py), so that the row, which every signed-in
+    # request loads anyway, tells whether a page kept for the person is still theirs (web/page_cache.py).
+    revision = RaisedByTheDatabase("revision", default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
