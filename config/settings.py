@@ -171,6 +171,10 @@ CACHES["pages"] = {
     "TIMEOUT": None,  # the markup changes only with a deploy, which restarts the workers
     "OPTIONS": {"MAX_ENTRIES": 500},  # a path per `next=`: bounded, the oldest culled
 }
+# Each worker's copy of a signed-in person's own pages, keyed by a digest of their row (web/page_cache.py): the page
+# a person saw, served again until their row changes. Per process, so nothing of theirs leaves it; bounded (a profile
+# form is ~60 KB: ~18 MB per worker at most), the oldest third culled when full.
+CACHES["people"] = {**CACHES["pages"], "LOCATION": "people", "OPTIONS": {"MAX_ENTRIES": 300}}
 # What /healthz/ writes to prove the database takes a write, whatever CACHE_URL is: one row of a table of its own,
 # which `migrate` makes (config/apps.py), written as the database cache writes (web/views.py).
 CACHES["health"] = {"BACKEND": "web.caches.DatabaseCache", "LOCATION": "site_health_check"}

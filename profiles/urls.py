@@ -1,11 +1,10 @@
-"""URLs under /profile/."""
+"""URLs under /profile/: the CV's download (the profile and its form are wired in config/urls.py, which keeps
+their pages per version of the person)."""
 
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("", views.ProfileView.as_view(), name="profile"),
-    path("edit/", views.ProfileEditView.as_view(), name="profile_edit"),
     path("cv/", views.cv_download, name="profile_cv"),
 ]

@@ -6,7 +6,7 @@ on the server from the address typed; for an address with no account it is count
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from allauth.account.adapter import get_adapter
@@ -108,8 +108,9 @@ def record_failed_sign_in(*, request: HttpRequest | None, typed_email: Any) -> N
 
 
 def recent_events(*, user: AbstractBaseUser, now: datetime | None = None) -> QuerySet[SecurityEvent]:
-    """The person's events of the last 90 days, newest first."""
-    since = (now or timezone.now()) - RETENTION
+    """The person's events of the last 90 days, counted in whole days (UTC), newest first: the list changes with the
+    date, not the second (the page is kept per day: web/page_cache.py)."""
+    since = (now or timezone.now()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - RETENTION
     return SecurityEvent.objects.filter(user_id=user.pk, created_at__gte=since).order_by("-created_at", "-pk")
 
 

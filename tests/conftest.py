@@ -41,12 +41,12 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    """Rate-limit counters live in the cache, and pages kept for signed-out visitors in another: one test's
-    attempts must not throttle the next, nor a page rendered under one test's settings be served in the next."""
-    for alias in ("default", "pages"):
+    """Rate-limit counters live in the cache, and kept pages in others: one test's attempts must not throttle the
+    next, nor a page rendered under one test's settings be served in the next."""
+    for alias in ("default", "pages", "people"):
         caches[alias].clear()
     yield
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "people"):
         caches[alias].clear()
 
 

@@ -17,6 +17,7 @@ STORAGES = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": CACHES["pages"],  # noqa: F405
+    "people": CACHES["people"],  # noqa: F405
     "health": CACHES["health"],  # noqa: F405  (a table in the test database: /healthz/ writes it)
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,27 +1,34 @@
-"""Signed-out pages whose markup is the same for every visitor but the CSRF token, rendered once per worker.
+"""Pages whose markup is the same for many requests but the CSRF token, rendered once per worker and kept.
 
-The log-in, sign-up and reset pages are mostly form rendering (allauth's elements, crispy's field templates:
-about 4 ms of CPU each, `bench/README.md`), yet what a signed-out visitor gets from a GET differs from what the
-next one gets only in the masked CSRF token of its forms. So the first such request of a worker renders the page
-as usual; its markup is kept, with every CSRF token cut out, in the process's own ``pages`` cache (a
-``LocMemCache``: nothing shared, no query), keyed by the host, the path with its query string and the active
-language. Later visitors get that markup with a token masked for them (``get_token``, which also makes the CSRF
-middleware set their cookie). Every middleware still runs on every request, so the headers (CSP, caching,
-language) are theirs.
+**Signed-out pages.** The log-in, sign-up and reset pages are mostly form rendering (allauth's elements, crispy's
+field templates: about 4 ms of CPU each, `bench/README.md`), yet what a signed-out visitor gets from a GET differs
+from what the next one gets only in the masked CSRF token of its forms. So the first such request of a worker
+renders the page as usual; its markup is kept, with every CSRF token cut out, in the process's own ``pages`` cache
+(a ``LocMemCache``: nothing shared, no query), keyed by the host, the path and the active language. Later visitors
+get that markup with a token masked for them (``get_token``, which also makes the CSRF middleware set their
+cookie). Every middleware still runs on every request, so the headers (CSP, caching, language) are theirs.
 
-Only what is the same for everyone is kept: a GET or HEAD without a session cookie (nobody signed in) and without
-a flash message to show, answered 200 with a page that added no message and set no cookie of its own. Anything
-else (a POST with its errors, a signed-in person, a redirect) is rendered every time. The cache is emptied by a
-restart, as the templates and translations it holds change only with a deploy; with ``DEBUG`` on it is skipped,
-so template edits show at once.
+**A signed-in person's own pages** (the profile and its form): what they show is the person's row and nothing
+else, so the page a person got is the page they get again until that row changes. Every signed-in request loads
+the row anyway (the navigation shows who is signed in), so the key carries a digest of all of it (names, address,
+language, time zone, CV, password hash, everything): a change made anywhere (this form, the admin, another worker,
+a script) is a new key, and the old copy is never served again. The copies sit in the per-process ``people``
+cache, which holds nothing across processes and culls the oldest past its size.
 
-``warm_up`` renders every such page in every language once, at ``SITE_URL``'s host, in gunicorn's master once it
-has loaded the app (``preload_app``) and before it forks a worker (its ``when_ready`` hook, config/gunicorn.conf.py):
-each worker it forks, and each one that replaces a recycled worker, starts with them, so no visitor waits for a
-first rendering (tens of milliseconds: compiling templates, loading catalogues).
+Only a copy that is right for the next request is kept: a GET or HEAD without a query string and without a flash
+message waiting, answered 200 with a page that added no message, set no cookie and changed no session. Anything else
+(a POST with its errors, a redirect, ``?next=``) is rendered every time. The caches are emptied by a restart, as the
+templates and translations they hold change only with a deploy; with ``DEBUG`` on nothing is kept, so template
+edits show at once.
+
+``warm_up`` renders every signed-out page in every language once, at ``SITE_URL``'s host, in gunicorn's master once
+it has loaded the app (``preload_app``) and before it forks a worker (its ``when_ready`` hook,
+config/gunicorn.conf.py): each worker it forks, and each one that replaces a recycled worker, starts with them, so
+no visitor waits for a first rendering (tens of milliseconds: compiling templates, loading catalogues).
 """
 
 import functools
+import hashlib
 import io
 import logging
 import re
@@ -31,6 +38,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
@@ -43,21 +52,25 @@ from django.utils import translation
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "pages"
+PEOPLE_CACHE_ALIAS = "people"
 # Django's {% csrf_token %} renders exactly this; the value is the one thing in the page that is the visitor's.
 CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
 VISITOR_SLOT = "\x00csrf-token\x00"  # cannot occur in rendered HTML: Django escapes nothing into NUL
 View = Callable[..., HttpResponseBase]
+KeyOf = Callable[[HttpRequest], str | None]
 
 
-def render_once_for_signed_out_visitors(view: View) -> View:
-    """Serve ``view``'s signed-out GET page from this worker's copy, with the visitor's own CSRF token."""
+def keep_rendered(view: View, *, alias: str, key_of: KeyOf) -> View:
+    """Serve ``view``'s page from this worker's copy under ``key_of(request)``, with the visitor's own CSRF token;
+    render it (and keep the copy, if it is right for the next request) when there is none, or when the key is None.
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_the_same_for_everyone(request):
+        key = key_of(request) if is_a_plain_get(request) else None
+        if key is None:
             return view(request, *args, **kwargs)
-        key = cache_key(request)
-        cached = caches[CACHE_ALIAS].get(key)
+        cached = caches[alias].get(key)
         if cached is not None:
             markup, headers = cached
             return HttpResponse(markup.replace(VISITOR_SLOT, get_token(request)), headers=headers)
@@ -68,26 +81,72 @@ def render_once_for_signed_out_visitors(view: View) -> View:
             markup = CSRF_INPUT.sub(rf"\g<1>{VISITOR_SLOT}\g<2>", response.content.decode(response.charset))
             # The view's own headers too (allauth's never_cache: Expires, Cache-Control); its length changes.
             headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-            caches[CACHE_ALIAS].set(key, (markup, headers))
+            caches[alias].set(key, (markup, headers))
         return response
 
+    return wrapper
+
+
+def render_once_for_signed_out_visitors(view: View) -> View:
+    """Serve ``view``'s signed-out GET page from this worker's copy, with the visitor's own CSRF token."""
+    wrapper = keep_rendered(view, alias=CACHE_ALIAS, key_of=signed_out_key)
     wrapper.same_for_everyone = True  # type: ignore[attr-defined]  # how warm_up finds the pages
     return wrapper
 
 
-def is_the_same_for_everyone(request: HttpRequest) -> bool:
-    """A signed-out GET of the page itself, no message waiting: what it shows depends on the language alone.
+def render_once_per_version_of_the_person(
+    view: View, *, varies_with: Callable[[HttpRequest], str] | None = None
+) -> View:
+    """Serve a signed-in person's GET of ``view`` from this worker's copy for the current version of their row.
+
+    Only for a page that shows nothing but the person's row, the rows whose every change raises its revision
+    (accounts/revisions.py) and what is the same for everyone: its key knows nothing else. ``varies_with(request)``
+    names whatever else the page shows (the time zones' offsets this quarter hour, "this browser" and the minute a
+    "5 minutes ago" is true in): its value goes into the key.
+    """
+    return keep_rendered(view, alias=PEOPLE_CACHE_ALIAS, key_of=lambda request: person_key(request, varies_with))
+
+
+def is_a_plain_get(request: HttpRequest) -> bool:
+    """A GET of the page itself: what it shows depends on who asks and in which language, nothing else.
 
     With a query string (``?next=…``) the page is rendered each time: a copy per query string would let anyone
     fill the cache with ``?x=1``, ``?x=2``… and push out the pages everyone asks for.
     """
-    return (
-        not settings.DEBUG
-        and request.method in ("GET", "HEAD")
-        and not request.META.get("QUERY_STRING")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES  # the cookie storage's flash messages, shown once
-    )
+    return not settings.DEBUG and request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
+
+
+def signed_out_key(request: HttpRequest) -> str | None:
+    """The host (without its port: every port of a host serves the same pages, and a copy per port would push the
+    warm ones out), the language and the path; None for anyone with a session or a flash message to see."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or message_waiting(request):
+        return None
+    return f"{host_of(request)}|{translation.get_language()}|{request.path}"
+
+
+def person_key(request: HttpRequest, varies_with: Callable[[HttpRequest], str] | None) -> str | None:
+    """The signed-in person and a digest of their whole row (its revision included), the host, language and path,
+    and ``varies_with(request)``; None for anyone signed out or with a flash message to see."""
+    user = request.user
+    if not user.is_authenticated or message_waiting(request):
+        return None
+    row = repr([getattr(user, field.attname) for field in user._meta.concrete_fields])
+    version = hashlib.blake2b(row.encode(), digest_size=16).hexdigest()
+    also = varies_with(request) if varies_with else ""
+    return f"{user.pk}|{version}|{host_of(request)}|{translation.get_language()}|{request.path}|{also}"
+
+
+def message_waiting(request: HttpRequest) -> bool:
+    """A flash message to show: in its cookie, or where the cookie's overflow goes, the session (FallbackStorage). A
+    cookie sent empty is one the site deleted, which some clients send back once."""
+    if request.COOKIES.get(CookieStorage.cookie_name):
+        return True
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and SessionStorage.session_key in request.session
+
+
+def host_of(request: HttpRequest) -> str:
+    host, _port = split_domain_port(request.get_host())
+    return host
 
 
 def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -98,13 +157,6 @@ def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
         return False
     session = getattr(request, "session", None)
     return session is None or not session.modified
-
-
-def cache_key(request: HttpRequest) -> str:
-    """The host (without its port: every port of a host serves the same pages, and a copy per port would push the
-    warm ones out), the language and the path."""
-    host, _port = split_domain_port(request.get_host())
-    return f"{host}|{translation.get_language()}|{request.path}"
 
 
 def warm_up(application: WSGIHandler) -> None:
