@@ -9,7 +9,7 @@ from pathlib import Path
 from .breakdown import BUCKETS, PageCost
 from .load import PageResult
 from .memory import MIB, MemoryResult
-from .pages import PAGES
+from .pages import PAGES, PROFILE
 from .queries import QueryCount
 from .signup import SignupResult
 
@@ -39,7 +39,7 @@ class Target:
 
 
 def targets(results: Results) -> list[Target]:
-    """Issue 17's targets for every page that has one (bench/pages.py), then sign-up and uploads."""
+    """Issue 24's targets for every page that has one (bench/pages.py), then sign-up and uploads."""
     load = {page.page: page for page in results.pages}
     ceiling = results.pages[-1]
     queries = {count.page: count for count in results.queries}
@@ -50,6 +50,17 @@ def targets(results: Results) -> list[Target]:
             found.append(
                 Target(
                     f"{page.name}: ≥ {page.min_ratio:.2f} × ceiling req/s", f"{ratio:.2f} ×", ratio >= page.min_ratio
+                )
+            )
+    profile = next(page for page in PAGES if page.name == PROFILE)
+    for page in PAGES:
+        if page.max_slowdown is not None:
+            slowdown = load[profile.label].ratio_to_ceiling / load[page.label].ratio_to_ceiling
+            found.append(
+                Target(
+                    f"{page.name}: ≤ {page.max_slowdown:g} × slower than the {PROFILE} page",
+                    f"{slowdown:.2f} ×",
+                    slowdown <= page.max_slowdown,
                 )
             )
     for page in PAGES:
