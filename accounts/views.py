@@ -1,8 +1,12 @@
-"""Account views: deletion and its grace period, the data export, and the language switch."""
+"""Account views: allauth's ways in that never trap, deletion and its grace period, the data export, and the language
+switch."""
 
 from typing import Any
 
+from allauth.account import views as allauth_views
 from allauth.account.decorators import reauthentication_required
+from allauth.account.internal.stagekit import clear_login
+from allauth.account.stages import LoginStage
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -30,6 +34,35 @@ from .models import User
 from .requests import AuthenticatedHttpRequest
 
 DELETED_MESSAGE = gettext_lazy("Your account has been deleted.")
+
+
+# --- The ways in: a log-in left half-way never traps ----------------------------------------------------------------
+
+
+class LeavesAnUnfinishedLogInBehind:
+    """A person who goes to the log-in page (the navbar's "Log in", a page that needs a log-in) gets the log-in page.
+
+    allauth sends them back to any step of a log-in they started in this browser and did not finish (the emailed code,
+    the second factor), so that once a code was asked for, only that page's Cancel led out. Going to the page is
+    leaving that step, as allauth's own sign-up page already treats it: the unfinished log-in is dropped (with the
+    proof of any step it passed), and the page is shown.
+    """
+
+    def _redirect_to_pending_stage(self, request: HttpRequest, stage: LoginStage) -> None:
+        clear_login(request)
+        return None
+
+
+class LoginView(LeavesAnUnfinishedLogInBehind, allauth_views.LoginView):
+    """allauth's log-in page (``/accounts/login/``)."""
+
+
+class RequestLoginCodeView(LeavesAnUnfinishedLogInBehind, allauth_views.RequestLoginCodeView):
+    """allauth's "Email me a log-in code" page (``/accounts/login/code/``): a new code, not the last one's page."""
+
+
+login = LoginView.as_view()
+request_login_code = RequestLoginCodeView.as_view()
 
 
 def deleted_response(request: HttpRequest) -> HttpResponse:
