@@ -1,18 +1,22 @@
-"""allauth.mfa's and allauth.usersessions' adapters: security keys name the site, the authenticator app's QR code is
-drawn on white, two-factor secrets are encrypted at rest, and the sessions a person ends are recorded in their
-security activity."""
+"""allauth.mfa's and allauth.usersessions' adapters: security keys name the site and are named after the device that
+adds them, the authenticator app's QR code is drawn on white, two-factor secrets are encrypted at rest, and the
+sessions a person ends are recorded in their security activity."""
 
 from collections.abc import Iterable
 from io import BytesIO
 
 import qrcode  # type: ignore[import-untyped]
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 from qrcode.image.svg import SvgPathFillImage  # type: ignore[import-untyped]
 
-from . import activity
+from . import activity, browsers
 from .encryption import decrypt_secret, encrypt_secret
 from .models import SecurityEvent
 
@@ -24,6 +28,14 @@ class MFAAdapter(DefaultMFAAdapter):
         The id (the request's host name) is allauth's: a browser accepts nothing else for the page it shows.
         """
         return {**super().get_public_key_credential_rp_entity(), "name": settings.SITE_NAME}
+
+    def generate_authenticator_name(self, user: AbstractBaseUser, type: Authenticator.Type) -> str:
+        """A new key is offered the name of the device it is added from ("Chrome on Android"), which tells a person's
+        keys apart at a glance, where allauth's "Master key" and "Backup key" do not."""
+        request = context.request
+        if type != Authenticator.Type.WEBAUTHN or request is None:
+            return super().generate_authenticator_name(user, type)
+        return device_name(request)
 
     def build_totp_svg(self, url: str) -> str:
         """The QR code on a white square with its quiet zone (qrcode's four modules), whatever the page around it.
@@ -49,3 +61,11 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
         super().end_sessions(sessions)
         for user_id in sorted({session.user_id for session in sessions}):
             activity.record(user_id=user_id, kind=SecurityEvent.Kind.SESSIONS_ENDED, request=self.request)
+
+
+def device_name(request: HttpRequest) -> str:
+    """The device a request comes from, by name ("Chrome on Android")."""
+    # security.browsers.device_name is on its way (the sessions page's work); until it is there, the browser's name
+    # ("Chrome on Android") names the device.
+    name_of = getattr(browsers, "device_name", browsers.browser_name)
+    return name_of(request)
