@@ -119,6 +119,14 @@ def test_a_security_key_is_added_as_a_second_step(reauthenticated, user):
     assert 'action="/accounts/2fa/webauthn/add/?type=security-key"' in page
 
 
+def test_why_a_key_failed_is_told_in_the_pages_language(reauthenticated, user):
+    """The words static/js/webauthn-errors.js shows come from the page, translated (they were English everywhere)."""
+    page = reauthenticated(user).get("/accounts/2fa/webauthn/add/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    words = re.search(r'<div hidden id="webauthn-messages"([^>]*)>', page).group(1)
+    assert 'data-not-allowed="Ihr Passkey oder Sicherheitsschlüssel hat nicht geantwortet' in unescape(words)
+    assert "did not answer" not in words
+
+
 # --- Renaming and removing a key --------------------------------------------------------------------------
 
 
