@@ -29,7 +29,10 @@ WRONG_EXTENSION = gettext_lazy("Upload a PDF, DOCX or ODT file (this one ends in
 NO_EXTENSION = gettext_lazy("no extension")
 EMPTY_FILE = gettext_lazy("The file is empty.")
 TOO_LARGE = gettext_lazy("The file is too large: a CV can be at most %(limit)s.")
-NOT_THE_CONTENT_NAMED = gettext_lazy("The file's content is not a real %(kind)s document, whatever its name says.")
+NOT_THE_CONTENT_NAMED = gettext_lazy(
+    "This file cannot be read as %(kind)s: it may be damaged, or saved in another format. "
+    "Save it again as PDF, DOCX or ODT, and upload that."
+)
 PDF_SIGNATURE = b"%PDF-"
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import include, path
 from django.utils import timezone
 
+from accounts import views as accounts_views
 from accounts.time_zones import this_quarter_hour
 from accounts.views import set_language
 from profiles.views import HomeView, ProfileEditView, ProfileView
@@ -38,8 +39,9 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", same_for_everyone(HomeView.as_view()), name="home"),
     # allauth's entrance pages, rendered once per worker for signed-out visitors (web/page_cache.py);
-    # the same paths and names as allauth's own, listed first so that they answer.
-    path("accounts/login/", same_for_everyone(allauth_views.login), name="account_login"),
+    # the same paths and names as allauth's own, listed first so that they answer. The log-in page is allauth's,
+    # but never sends a visitor back to a log-in left half-way (accounts/views.py).
+    path("accounts/login/", same_for_everyone(accounts_views.login), name="account_login"),
     path("accounts/signup/", same_for_everyone(allauth_views.signup), name="account_signup"),
     path("accounts/password/reset/", same_for_everyone(allauth_views.password_reset), name="account_reset_password"),
     # A person's profile and its form show their row and nothing else: kept per version of it (web/page_cache.py).

@@ -105,25 +105,31 @@ class VirtualAuthenticator:
 
 
 def confirm_with_password(page: Page, password: str) -> None:
-    """On allauth's "Confirm Access" page (reached by redirect), confirm with the password."""
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    """On allauth's "Confirm it's you" page (reached by redirect), confirm with the password."""
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Confirm").click()
 
 
 def confirm_with_code(page: Page, code: str) -> None:
-    """On the "Confirm Access" page, switch to the authenticator app (or a recovery code) and confirm with it."""
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
-    page.get_by_role("link", name="Use authenticator app or code").click()
+    """On the "Confirm it's you" page, switch to the authenticator app (or a recovery code) and confirm with it."""
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    page.get_by_role("link", name="Use your authenticator app or a recovery code").click()
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Confirm").click()
 
 
+USE_A_KEY = re.compile("Use a (passkey|security key)")
+
+
 def confirm_with_security_key(page: Page) -> None:
-    """On the "Confirm Access" page, switch to a security key and touch it (the virtual authenticator answers)."""
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
-    page.get_by_role("link", name="Use a security key").click()
-    page.get_by_role("button", name="Use a security key").click()
+    """On the "Confirm it's you" page, switch to a passkey or security key and touch it (the virtual authenticator
+    answers)."""
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    page.get_by_role("link", name=USE_A_KEY).click()
+    expect(page.get_by_role("button", name=USE_A_KEY)).to_be_visible()
+    page.wait_for_load_state()  # allauth's script gives the button its work once the page has loaded
+    page.get_by_role("button", name=USE_A_KEY).click()
 
 
 def open_two_factor_page(page: Page, site_url: str) -> None:
@@ -141,22 +147,33 @@ def activate_authenticator_app(page: Page) -> AuthenticatorApp:
     app = AuthenticatorApp(page.get_by_label("Authenticator secret").input_value())
     page.get_by_label("Authenticator code").fill(app.code(spent=False))
     page.get_by_role("button", name="Activate").click()
-    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recovery codes", exact=True)).to_be_visible()
     return app
 
 
 def recovery_codes(page: Page) -> list[str]:
     """The unused recovery codes, as the recovery codes page lists them."""
-    return page.get_by_label("Unused codes").input_value().split()
+    return page.get_by_role("list", name="Unused codes").get_by_role("listitem").all_inner_texts()
 
 
-def add_security_key(page: Page, *, passkey: bool) -> None:
-    """On the "Add Security Key" page: name it as offered, choose whether it is a passkey, and add it."""
-    expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
-    if passkey:
-        page.get_by_label("Passwordless").check()
-    page.get_by_role("button", name="Add").click()
+def add_passkey(page: Page) -> str:
+    """On the "Add a passkey" page: keep the name offered (the device's), add it, and return the name."""
+    expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
+    name = page.get_by_label("Name").input_value()
+    page.wait_for_load_state()  # allauth's script gives the button its work once the page has loaded
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_text("Passkey added.")).to_be_visible()
+    return name
+
+
+def add_security_key(page: Page) -> str:
+    """On the "Add a security key" page: keep the name offered (the device's), add it, and return the name."""
+    expect(page.get_by_role("heading", name="Add a security key")).to_be_visible()
+    name = page.get_by_label("Name").input_value()
+    page.wait_for_load_state()  # allauth's script gives the button its work once the page has loaded
+    page.get_by_role("button", name="Add security key").click()
     expect(page.get_by_text("Security key added.")).to_be_visible()
+    return name
 
 
 def activity_rows(page: Page) -> list[list[str]]:

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.steps import fill_signup_form, link_in, log_in, log_out, navbar, plain_text
+from e2e.steps import fill_signup_form, link_in, log_in, log_out, login_code_in, navbar, plain_text
 from testkit.logs import events
 from testkit.network import free_port
 from testkit.people import PASSWORD, unique_email
@@ -40,6 +40,9 @@ def test_signup_verification_link_logs_the_person_in(page: Page, site: Site, smt
     expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
 
     verification = smtp.wait_for(email, "Confirm your email address")
+    # A next step while waiting: the email again (allauth's cooldown holds it back a few minutes, and says so).
+    page.get_by_role("button", name="Resend the email").click()
+    expect(page.get_by_text("We sent it a moment ago")).to_be_visible()
     page.goto(link_in(verification, "/accounts/confirm-email/"))
     expect(page.get_by_role("heading", name="Confirm email address")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
@@ -87,9 +90,46 @@ def test_password_reset_by_emailed_link_then_log_in_with_the_new_password(
 
     set_new_password(page, request_password_reset(page, site, smtp, account.email), NEW_PASSWORD)
 
+    # Said once (no message repeating the page), and the next step is a button away.
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    expect(page.get_by_text("Password successfully changed.")).to_have_count(0)
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    expect(page.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
     log_in(page, site.url, account.email, NEW_PASSWORD)
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+
+
+def test_a_log_in_code_asked_for_never_traps_the_person(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
+    account = signed_up()
+    log_out(page)
+    page.goto(f"{site.url}/accounts/login/")
+    page.get_by_role("link", name="Email me a log-in code").click()
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_role("button", name="Request code").click()
+    expect(page.get_by_role("heading", name="Enter log-in code")).to_be_visible()
+    smtp.wait_for(account.email, "Log-in code")
+
+    # The navbar's "Log in" shows the log-in page, and so does a page that needs a log-in.
+    navbar(page).get_by_role("link", name="Log in").click()
+    expect(page.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
+    page.goto(f"{site.url}/profile/")
+    expect(page.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
+    # A new code, asked for again, logs the person in as the first would have.
+    page.get_by_role("link", name="Email me a log-in code").click()
+    expect(page.get_by_role("heading", name="Email me a log-in code")).to_be_visible()
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_role("button", name="Request code").click()
+    expect(page.get_by_role("heading", name="Enter log-in code")).to_be_visible()
+
+    def second_code() -> str | None:
+        codes = [login_code_in(message) for message in smtp.to(account.email) if "Log-in code" in message["Subject"]]
+        return codes[1] if len(codes) > 1 else None
+
+    page.get_by_label("Code").fill(wait_until(second_code, "the second log-in code"))
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
 
 

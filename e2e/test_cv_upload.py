@@ -195,7 +195,7 @@ def test_a_file_refused_by_the_server_comes_back_with_its_message_next_to_the_fi
     expect(page.get_by_text("Your profile was not saved.")).to_be_visible()
     field = page.get_by_label("CV", exact=True)
     expect(field).to_be_focused()
-    expect(page.locator("#div_id_cv")).to_contain_text("The file's content is not a real DOCX document")
+    expect(page.locator("#div_id_cv")).to_contain_text("This file cannot be read as DOCX")
     assert page.url == f"{site.url}/profile/edit/"
     # The page the server answered with is enhanced like the first: a good file can be dropped at once.
     drop_cv(page, "Good CV.pdf", cv_files.make_pdf())

@@ -91,13 +91,17 @@ def test_export_then_delete_the_account(page: Page, site_deleting_at_once: Site,
     # activity in it (the wrong password too), and the CV under its own name.
     page.goto(f"{site.url}/profile/")
     page.get_by_role("link", name="Export your data").click()
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm it's you to export your data")).to_be_visible()
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Incorrect password.")).to_be_visible()
     with page.expect_download() as download_info:
         confirm_with_password(page, account.password)
     download = download_info.value
+    # Not left on the confirmation: a page says the download started, what is in it, and leads back.
+    expect(page.get_by_role("heading", name="Your download has started")).to_be_visible()
+    expect(page.get_by_text(download.suggested_filename)).to_be_visible()
+    expect(page.get_by_role("link", name="Back to your profile")).to_be_visible()
     assert download.suggested_filename.startswith("my-data-") and download.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:
         assert sorted(archive.namelist()) == ["Grace CV.odt", "profile.json"]
@@ -142,7 +146,8 @@ def test_a_grace_period_kept_then_cut_short(page: Page, site: Site, smtp: SMTPSi
 
     # "Delete my account": signed out, told when, and how to keep it.
     open_the_deletion_page(page, site, account.password)
-    expect(page.get_by_text("7 days from now")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete my account in 7 days")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete now")).to_be_visible()
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Your account will be deleted on")).to_be_visible()
     assert page.url == f"{site.url}/"
@@ -178,7 +183,7 @@ def test_a_grace_period_kept_then_cut_short(page: Page, site: Site, smtp: SMTPSi
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_role("heading", name=GRACE_HEADING)).to_be_visible()
     page.get_by_role("button", name="Delete now").click()
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm it's you to delete your account")).to_be_visible()
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Incorrect password.")).to_be_visible()

@@ -1,6 +1,9 @@
 """Every page at phone and desktop width, light and dark, in English and German: a screenshot of each, axe-core on
-each as it is shown, the W3C Nu checker on each page's HTML (one run for all), and a theme with no flash."""
+each as it is shown, the W3C Nu checker on each page's HTML (one run for all), and a theme with no flash. What only a
+browser shows is measured on each as well: nothing wider than a phone's screen, every QR code on a light tile with its
+quiet zone, and one solid primary button at most, never a solid Cancel."""
 
+import base64
 import re
 import traceback
 from collections.abc import Iterator
@@ -9,18 +12,20 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from e2e.scanning import BLOCKING_IMPACTS, describe, validate_html
-from e2e.steps import sign_up
+from e2e.steps import Account, sign_up
 from testkit.processes import PROJECT_DIR
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
+from testkit.totp import AuthenticatorApp
 
 SCREENSHOTS = PROJECT_DIR / "artefacts" / "screenshots"
 LANGUAGES = ["en", "de"]
 THEMES = ["light", "dark"]
 WIDTHS = {390: 844, 1280: 800}  # a phone and a desktop screen
+PHONE = 390
 
 SIGNED_OUT = {
     "home": "/",
@@ -28,23 +33,37 @@ SIGNED_OUT = {
     "log-in": "/accounts/login/",
     "log-in-by-code": "/accounts/login/code/",
     "password-reset": "/accounts/password/reset/",
+    "verify-email": "/accounts/confirm-email/",
+    "password-changed": "/accounts/password/reset/key/done/",
     "not-found": "/no-such-page/",
 }
 SIGNED_IN = {
-    "confirm-it-is-you": "/accounts/reauthenticate/?next=/profile/",
+    "confirm-it-is-you": "/accounts/reauthenticate/?next=/accounts/delete/",
     "profile": "/profile/",
     "profile-edit": "/profile/edit/",
     "email-addresses": "/accounts/email/",
     "password-change": "/accounts/password/change/",
     "two-factor": "/accounts/2fa/",
     "authenticator-app": "/accounts/2fa/totp/activate/",
+    "passkey-addition": "/accounts/2fa/webauthn/add/",
     "security-keys": "/accounts/2fa/webauthn/",
     "sessions": "/accounts/sessions/",
     "security-activity": "/accounts/activity/",
+    "export-started": "/accounts/export/started/",
     "account-deletion": "/accounts/delete/",
     "log-out": "/accounts/logout/",
 }
-PAGES = [*SIGNED_OUT, *SIGNED_IN]
+# With the authenticator app on: its recovery codes and the two-factor page, then the second step of a log-in and,
+# that cancelled, the emailed code's step.
+WITH_TWO_FACTOR = {
+    "recovery-codes": "/accounts/2fa/recovery-codes/",
+    "two-factor-on": "/accounts/2fa/",
+}
+HALF_WAY_IN = {
+    "two-factor-step": "/accounts/2fa/authenticate/",
+    "log-in-code-entry": "/accounts/login/code/confirm/",
+}
+PAGES = [*SIGNED_OUT, *SIGNED_IN, *WITH_TWO_FACTOR, *HALF_WAY_IN]
 EXPECTED_STATUS = {"not-found": 404}
 
 
@@ -57,6 +76,9 @@ class PageResults:
     title: str
     violations: dict[str, list[dict]] = field(default_factory=dict)  # by "<theme>-<width>"
     browser_errors: list[str] = field(default_factory=list)
+    overflow: dict[str, dict] = field(default_factory=dict)  # by theme, at the phone's width
+    qr_codes: dict[str, list[dict]] = field(default_factory=dict)  # by "<theme>-<width>"
+    buttons: dict[str, list[dict]] = field(default_factory=dict)  # by theme, at the desktop's width
 
 
 @dataclass
@@ -97,6 +119,7 @@ class MatrixWalker:
             assert response is not None, f"{name}: no response"
             expect(page.locator("html")).to_have_attribute("data-bs-theme", theme)
             expect(page.locator("html")).to_have_attribute("lang", language)
+            page.mouse.move(0, 0)  # no button under the pointer: each is measured as it rests
             if (language, name) not in self.matrix.results:
                 html_file = self.html_dir / f"{language}-{name}.html"
                 html_file.write_bytes(response.body())
@@ -106,6 +129,11 @@ class MatrixWalker:
                 self.problems = [problem for problem in self.problems if "Failed to load resource" not in problem]
             for width, height in WIDTHS.items():
                 page.set_viewport_size({"width": width, "height": height})
+                if width == PHONE:
+                    results.overflow[theme] = page.evaluate(WIDER_THAN_THE_SCREEN)
+                else:
+                    results.buttons[theme] = page.evaluate(BUTTONS_AS_SHOWN)
+                results.qr_codes[f"{theme}-{width}"] = [quiet_zone(page, code) for code in qr_codes(page)]
                 violations = self.axe.run(page).response["violations"]
                 results.violations[f"{theme}-{width}"] = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
                 screenshot = SCREENSHOTS / f"{language}-{theme}-{width}-{name}.png"
@@ -113,6 +141,146 @@ class MatrixWalker:
                 self.matrix.screenshots.append(screenshot)
             results.browser_errors.extend(self.problems)
             self.problems = []
+
+
+# --- What only a browser shows -----------------------------------------------------------------------------------
+
+# Every element with a box reaching past the right (or left) edge of the screen, unless an ancestor clips or scrolls it
+# (a wide table in its own scrolling box is fine: the page itself does not move sideways). Only the outermost of
+# each offending family is named.
+WIDER_THAN_THE_SCREEN = """() => {
+    const screen = document.documentElement.clientWidth
+    const clips = (element) => {
+        let ancestor = element.parentElement
+        for (; ancestor && ancestor !== document.body; ancestor = ancestor.parentElement) {
+            if (getComputedStyle(ancestor).overflowX !== 'visible') return true
+        }
+        return false
+    }
+    const name = (element) => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+        + [...element.classList].map((c) => '.' + c).join('')
+    const offenders = []
+    for (const element of document.body.querySelectorAll('*')) {
+        const box = element.getBoundingClientRect()
+        if (box.width <= 1 && box.height <= 1) continue  // nothing to see: gone, or Bootstrap's visually-hidden
+        if (box.right <= screen + 0.5 && box.left >= -0.5) continue
+        if (clips(element) || offenders.some((outer) => outer.element.contains(element))) continue
+        offenders.push({element, right: Math.round(box.right), left: Math.round(box.left)})
+    }
+    // Text that runs out of its element (a long address that cannot wrap): its parent is named.
+    const words = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    for (let node = words.nextNode(); node; node = words.nextNode()) {
+        const element = node.parentElement
+        if (!node.textContent.trim() || !element.checkVisibility()) continue
+        if (clips(element) || getComputedStyle(element).overflowX !== 'visible') continue
+        const range = document.createRange()
+        range.selectNodeContents(node)
+        const box = range.getBoundingClientRect()
+        if (box.right <= screen + 0.5 && box.left >= -0.5) continue
+        if (offenders.some((outer) => outer.element.contains(element))) continue
+        offenders.push({element, right: Math.round(box.right), left: Math.round(box.left)})
+    }
+    return {
+        scrollWidth: document.documentElement.scrollWidth,
+        screen,
+        offenders: offenders.map(({element, right, left}) => ({
+            element: name(element), right, left, text: element.innerText.slice(0, 60),
+        })),
+    }
+}"""
+
+# Every button (and link styled as one) in the page's content, as drawn: its text and its background colour.
+BUTTONS_AS_SHOWN = """() => [...document.querySelectorAll('main button, main a.btn, main input[type=submit]')]
+    .filter((button) => button.checkVisibility())
+    .map((button) => ({
+        text: (button.innerText || button.value).trim().replace(/\\s+/g, ' '),
+        background: getComputedStyle(button).backgroundColor,
+    }))"""
+
+# Bootstrap's solid primary fill, the same in both themes.
+PRIMARY_FILL = "rgb(13, 110, 253)"
+
+
+def qr_codes(page: Page) -> list[Locator]:
+    return page.get_by_role("img", name=re.compile("QR")).all()
+
+
+# The screenshot around a QR code, read in the browser (no image library needed): the bounding box of its dark
+# modules, the module's size (a finder pattern's top edge is seven modules), and how many modules of light pixels
+# surround it on every side, up to six.
+QUIET_ZONE = """async ([png, box]) => {
+    const bytes = Uint8Array.from(atob(png), (character) => character.charCodeAt(0))
+    const bitmap = await createImageBitmap(new Blob([bytes], {type: 'image/png'}))
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height)
+    const context = canvas.getContext('2d')
+    context.drawImage(bitmap, 0, 0)
+    const {data, width, height} = context.getImageData(0, 0, bitmap.width, bitmap.height)
+    const lightness = (x, y) => {
+        const i = (y * width + x) * 4
+        return (0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2]) / 255
+    }
+    let top = height, left = width, bottom = -1, right = -1
+    for (let y = box.top; y < box.bottom; y++) {
+        for (let x = box.left; x < box.right; x++) {
+            if (lightness(x, y) < 0.5) {
+                top = Math.min(top, y); bottom = Math.max(bottom, y)
+                left = Math.min(left, x); right = Math.max(right, x)
+            }
+        }
+    }
+    if (bottom < 0) return {modules: 0, module: 0, darkest: 1}
+    let run = 0
+    while (left + run < width && lightness(left + run, top) < 0.5) run++
+    const module = run / 7
+    // The ring around the code, from one pixel outside its modules (their anti-aliased edge) to six modules out.
+    const around = (ring) => {
+        let darkest = 1
+        const reach = Math.round(ring * module)
+        for (let y = top - reach; y <= bottom + reach; y++) {
+            for (let x = left - reach; x <= right + reach; x++) {
+                const inside = y > top - 2 && y < bottom + 2 && x > left - 2 && x < right + 2
+                if (inside) continue
+                if (x < 0 || y < 0 || x >= width || y >= height) return 0
+                darkest = Math.min(darkest, lightness(x, y))
+            }
+        }
+        return darkest
+    }
+    let modules = 0
+    while (modules < 6 && around(modules + 1) >= 0.8) modules++
+    return {modules, module, darkest: around(4)}
+}"""
+MARGIN = 60  # CSS pixels of page around a QR code in its screenshot: more than six of its modules
+
+
+# Where the image itself is drawn: the element's box inside any frame (border and padding) the page puts around it.
+IMAGE_BOX = """(image) => {
+    const box = image.getBoundingClientRect()
+    const style = getComputedStyle(image)
+    const inset = (side) => parseFloat(style[`border${side}Width`]) + parseFloat(style[`padding${side}`])
+    return {
+        x: box.left + inset('Left'),
+        y: box.top + inset('Top'),
+        width: box.width - inset('Left') - inset('Right'),
+        height: box.height - inset('Top') - inset('Bottom'),
+    }
+}"""
+
+
+def quiet_zone(page: Page, code: Locator) -> dict:
+    """How many modules of light surround the QR code as the page shows it (at least 4 make it scannable)."""
+    code.scroll_into_view_if_needed()
+    box = code.evaluate(IMAGE_BOX)
+    clip = {"x": max(box["x"] - MARGIN, 0), "y": max(box["y"] - MARGIN, 0)}
+    clip.update(width=box["width"] + 2 * MARGIN, height=box["height"] + 2 * MARGIN)
+    png = page.screenshot(clip=clip)
+    inner = {
+        "left": round(box["x"] - clip["x"]),
+        "top": round(box["y"] - clip["y"]),
+        "right": round(box["x"] - clip["x"] + box["width"]),
+        "bottom": round(box["y"] - clip["y"] + box["height"]),
+    }
+    return page.evaluate(QUIET_ZONE, [base64.b64encode(png).decode("ascii"), inner])
 
 
 def walk_the_matrix(walker: MatrixWalker, site: Site, smtp: SMTPSink) -> None:
@@ -123,15 +291,51 @@ def walk_the_matrix(walker: MatrixWalker, site: Site, smtp: SMTPSink) -> None:
         for name, path in SIGNED_IN.items():
             walker.visit(site, language, name, path)
             if name == "confirm-it-is-you":  # the pages after it ask for a recent confirmation
-                page.locator("#id_password").fill(account.password)
-                with page.expect_navigation():
-                    page.locator("main form button[type=submit]").first.click()
-    with page.expect_navigation():
-        page.locator("header form button[type=submit]").click()  # log out
+                confirm_with_the_password(page, account)
+    walk_with_two_factor(walker, site, smtp, account)
     for language in LANGUAGES:
         walker.switch_language(site, language)
         for name, path in SIGNED_OUT.items():
             walker.visit(site, language, name, path)
+
+
+def walk_with_two_factor(walker: MatrixWalker, site: Site, smtp: SMTPSink, account: Account) -> None:
+    """Turn the authenticator app on, see its pages; log out, and see the second step of a log-in, then, that one
+    cancelled, the step of a code asked for by email. Ends signed out."""
+    page = walker.page
+    page.goto(f"{site.url}/accounts/reauthenticate/?next=/accounts/2fa/totp/activate/")
+    confirm_with_the_password(page, account)
+    app = AuthenticatorApp(page.locator("#authenticator_secret").input_value())
+    page.locator("#id_code").fill(app.code(spent=False))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    for language in LANGUAGES:
+        walker.switch_language(site, language)
+        for name, path in WITH_TWO_FACTOR.items():
+            walker.visit(site, language, name, path)
+    with page.expect_navigation():
+        page.locator("header form button[type=submit]").click()  # log out
+    page.goto(f"{site.url}/accounts/login/")
+    page.locator("#id_login").fill(account.email)
+    page.locator("#id_password").fill(account.password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    for language in LANGUAGES:
+        walker.switch_language(site, language)
+        walker.visit(site, language, "two-factor-step", HALF_WAY_IN["two-factor-step"])
+    page.goto(f"{site.url}/accounts/login/code/")  # leaves the second step (accounts/views.py)
+    page.locator("#id_email").fill(account.email)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    for language in LANGUAGES:
+        walker.switch_language(site, language)
+        walker.visit(site, language, "log-in-code-entry", HALF_WAY_IN["log-in-code-entry"])
+
+
+def confirm_with_the_password(page: Page, account: Account) -> None:
+    page.locator("#id_password").fill(account.password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +410,57 @@ def test_page_is_valid_html(matrix: Matrix, html_errors: dict[Path, list[str]], 
     assert results, f"the walk never reached {name!r} in {language}"
     errors = html_errors[results.html_file]
     assert not errors, f"{language} {name}: {len(errors)} HTML error(s):\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_on_the_page_is_wider_than_a_phone_screen(matrix: Matrix, name: str, language: str) -> None:
+    results = matrix.results.get((language, name))
+    assert results, f"the walk never reached {name!r} in {language}"
+    assert set(results.overflow) == set(THEMES)
+    wide = {
+        theme: found
+        for theme, found in results.overflow.items()
+        if found["offenders"] or found["scrollWidth"] > found["screen"]
+    }
+    assert not wide, f"{language} {name} at {PHONE} px: {wide}"
+
+
+def test_every_qr_code_is_drawn_on_a_light_tile_with_a_quiet_zone(matrix: Matrix) -> None:
+    """Four modules of light around a code at least, in both themes: a QR code drawn on a dark page does not scan."""
+    drawn = {
+        (language, name, variant): codes
+        for (language, name), results in matrix.results.items()
+        for variant, codes in results.qr_codes.items()
+        if codes
+    }
+    assert {(language, variant) for language, name, variant in drawn if name == "authenticator-app"} == {
+        (language, f"{theme}-{width}") for language in LANGUAGES for theme in THEMES for width in WIDTHS
+    }, "the authenticator app's QR code was not found on its page"
+    too_dark = {key: codes for key, codes in drawn.items() if any(code["modules"] < 4 for code in codes)}
+    assert not too_dark, too_dark
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_has_one_solid_primary_button_at_most_and_cancel_is_never_solid(
+    matrix: Matrix, name: str, language: str
+) -> None:
+    results = matrix.results.get((language, name))
+    assert results, f"the walk never reached {name!r} in {language}"
+    assert set(results.buttons) == set(THEMES)
+    for theme, buttons in results.buttons.items():
+        primary = [button["text"] for button in buttons if button["background"] == PRIMARY_FILL]
+        assert len(primary) <= 1, f"{language} {theme} {name}: solid primary buttons {primary}"
+        solid_cancel = [
+            button for button in buttons if button["text"] in {"Cancel", "Abbrechen"} and is_solid(button["background"])
+        ]
+        assert not solid_cancel, f"{language} {theme} {name}: {solid_cancel}"
+
+
+def is_solid(colour: str) -> bool:
+    """A fill a person sees: any colour but a transparent one."""
+    return colour not in {"transparent", "rgba(0, 0, 0, 0)"}
 
 
 # --- The theme: chosen, remembered, and never a flash of the wrong one ------------------------------------------

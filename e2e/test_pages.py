@@ -132,7 +132,7 @@ def walk_through_the_site(scanner: PageScanner, site: Site, smtp: SMTPSink) -> N
         scanner.upload("profile edit with a storage fault", page.get_by_role("button", name="Save profile").click)
         expect(page.get_by_text("The CV could not be stored just now.")).to_be_visible()
     scanner.visit("email addresses", f"{url}/accounts/email/")
-    page.get_by_label("Change to").fill("not an email address")
+    page.get_by_label("New email address").fill("not an email address")
     scanner.submit("email addresses with errors", page.get_by_role("button", name="Change email").click)
     scanner.visit("password change", f"{url}/accounts/password/change/")
     page.get_by_label("Current password").fill("not the password")

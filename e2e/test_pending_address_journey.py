@@ -18,7 +18,7 @@ def test_a_stranger_signs_up_with_the_address_someone_else_added(
 
     # The requester adds the stranger's address to their own account and leaves it unverified.
     page.goto(f"{site.url}/accounts/email/")
-    page.get_by_label("Change to").fill(stranger_email)
+    page.get_by_label("New email address").fill(stranger_email)
     page.get_by_role("button", name="Change Email").click()
     confirm_with_password(page, requester.password)
     expect(page.get_by_label("Changing to")).to_have_value(stranger_email)

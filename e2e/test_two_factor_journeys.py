@@ -2,6 +2,9 @@
 secret, log in with password and code, use a recovery code once, confirm sensitive actions with a code, and read
 the notices the mail server receives."""
 
+import re
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 from e2e.steps import (
@@ -22,6 +25,8 @@ from testkit.people import unique_email
 from testkit.sites import Site
 from testkit.smtp import SMTPSink
 from testkit.totp import AuthenticatorApp
+
+PRIMARY_FILL = "rgb(13, 110, 253)"  # Bootstrap's solid primary button
 
 
 def turn_on_the_authenticator_app(page: Page, site: Site, account: Account) -> AuthenticatorApp:
@@ -61,6 +66,14 @@ def test_the_authenticator_app_guards_the_log_in_and_a_recovery_code_works_once(
     log_in(page, site.url, account.email, account.password)
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     expect(navbar(page).get_by_role("link", name="Profile")).to_have_count(0)
+    # It says a recovery code works there too, offers no key to an account that has none, and has one solid
+    # button: "Log in". Cancel is outlined.
+    expect(page.get_by_label("Code")).to_have_accessible_description(
+        "The 6-digit code from your authenticator app, or one of your recovery codes."
+    )
+    expect(page.get_by_role("button", name=re.compile("passkey|security key", re.IGNORECASE))).to_have_count(0)
+    expect(page.get_by_role("button", name="Log in", exact=True)).to_have_css("background-color", PRIMARY_FILL)
+    expect(page.get_by_role("button", name="Cancel")).to_have_css("background-color", "rgba(0, 0, 0, 0)")
     page.get_by_label("Code").fill(app.code())
     page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
@@ -114,13 +127,14 @@ def test_an_authenticator_code_confirms_the_export_and_an_email_change(
     with page.expect_download() as download:
         confirm_with_code(page, app.code())
     assert download.value.suggested_filename.startswith("my-data-")
+    expect(page.get_by_role("heading", name="Your download has started")).to_be_visible()
 
     # Another session, an email change: confirmed with the app, then verified by link.
     log_out(page)
     log_in_with_second_factor(page, site, account, codes[1])
     new_email = unique_email("moved")
     page.goto(f"{site.url}/accounts/email/")
-    page.get_by_label("Change to").fill(new_email)
+    page.get_by_label("New email address").fill(new_email)
     page.get_by_role("button", name="Change Email").click()
     confirm_with_code(page, app.code())
     expect(page.get_by_label("Changing to")).to_have_value(new_email)
@@ -143,3 +157,50 @@ def test_log_in_by_a_code_from_the_mail(page: Page, site: Site, smtp: SMTPSink, 
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+
+
+def test_recovery_codes_are_copied_printed_and_downloaded(page: Page, site: Site, smtp: SMTPSink, signed_up) -> None:
+    account = signed_up()
+    turn_on_the_authenticator_app(page, site, account)
+    expect(page.get_by_text("Store these codes now, somewhere safe")).to_be_visible()
+    expect(page.get_by_text("new set", exact=False)).to_have_count(0)  # the first codes are no news of new ones
+    codes = recovery_codes(page)
+    assert len(codes) == 10
+
+    # Copy: the codes on the clipboard, one a line, and the page says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_text("The codes are copied to the clipboard.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "\n".join(codes) + "\n"
+
+    # Download: allauth's text file, the same codes.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert Path(download.value.path()).read_text().split() == codes
+
+    # Print: the browser's print dialog, and on paper the sheet of codes alone, with whose codes they are.
+    page.evaluate("window.print = () => { window.printed = true }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") is True
+    page.emulate_media(media="print")
+    printed = page.evaluate(PRINTED_TEXT)
+    assert printed == [
+        f"Vitae recovery codes for {account.email}",
+        *codes,
+        "10 of 10 codes are unused. Each code works once.",
+    ]
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Done").click()
+    expect(page.get_by_role("heading", name="Two-factor authentication and passkeys")).to_be_visible()
+
+
+# Every piece of text a printer would put on paper: text whose element is shown (display and visibility) as printed.
+PRINTED_TEXT = """() => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    const seen = []
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent.trim().replace(/\\s+/g, ' ')
+        if (text && node.parentElement.checkVisibility({ visibilityProperty: true })) seen.push(text)
+    }
+    return seen
+}"""

@@ -26,6 +26,7 @@ PAGES = [
     "two-factor (authenticator app on)",
     "recovery codes regeneration",
     "security key addition",
+    "passkey addition",
     "security keys",
     "security key editing",
     "security key removal",
@@ -65,13 +66,13 @@ def walk_through_two_factor(scanner: PageScanner, site: Site, smtp: SMTPSink) ->
     codes = recovery_codes(page)
     scanner.visit("two-factor (authenticator app on)", f"{url}/accounts/2fa/")
     scanner.visit("recovery codes regeneration", f"{url}/accounts/2fa/recovery-codes/generate/")
-    scanner.visit("security key addition", f"{url}/accounts/2fa/webauthn/add/")
-    page.get_by_label("Passwordless").check()
+    scanner.visit("security key addition", f"{url}/accounts/2fa/webauthn/add/?type=security-key")
+    scanner.visit("passkey addition", f"{url}/accounts/2fa/webauthn/add/")
     with scanner.navigation():
-        page.get_by_role("button", name="Add").click()
+        page.get_by_role("button", name="Add passkey").click()
     scanner.visit("security keys", f"{url}/accounts/2fa/webauthn/")
     with scanner.navigation() as editing:
-        page.get_by_role("link", name="Edit Master key").click()
+        page.get_by_role("link", name="Rename").click()
     scanner.record("security key editing", editing.value)
     scanner.visit("security key removal", page.url.replace("/edit/", "/remove/"))
     scanner.visit("authenticator app deactivation", f"{url}/accounts/2fa/totp/deactivate/")

@@ -1,14 +1,21 @@
-"""allauth.mfa's and allauth.usersessions' adapters: security keys name the site, two-factor secrets are encrypted at
-rest, and the sessions a person ends are recorded in their security activity."""
+"""allauth.mfa's and allauth.usersessions' adapters: security keys name the site and are named after the device that
+adds them, the authenticator app's QR code is drawn on white, two-factor secrets are encrypted at rest, and the
+sessions a person ends are recorded in their security activity."""
 
 from collections.abc import Iterable
+from io import BytesIO
 
+import qrcode  # type: ignore[import-untyped]
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from qrcode.image.svg import SvgPathFillImage  # type: ignore[import-untyped]
 
-from . import activity
+from . import activity, browsers
 from .encryption import decrypt_secret, encrypt_secret
 from .models import SecurityEvent
 
@@ -20,6 +27,24 @@ class MFAAdapter(DefaultMFAAdapter):
         The id (the request's host name) is allauth's: a browser accepts nothing else for the page it shows.
         """
         return {**super().get_public_key_credential_rp_entity(), "name": settings.SITE_NAME}
+
+    def generate_authenticator_name(self, user: AbstractBaseUser, type: Authenticator.Type) -> str:
+        """A new key is offered the name of the device it is added from ("Chrome on Android"), which tells a person's
+        keys apart at a glance, where allauth's "Master key" and "Backup key" do not."""
+        request = context.request
+        if type != Authenticator.Type.WEBAUTHN or request is None:
+            return super().generate_authenticator_name(user, type)
+        return browsers.device_name(request)
+
+    def build_totp_svg(self, url: str) -> str:
+        """The QR code on a white square with its quiet zone (qrcode's four modules), whatever the page around it.
+
+        allauth's is drawn on nothing: black modules on a dark page do not scan.
+        """
+        image = qrcode.make(url, image_factory=SvgPathFillImage)
+        buffer = BytesIO()
+        image.save(buffer)
+        return buffer.getvalue().decode("utf-8")
 
     def encrypt(self, text: str) -> str:
         return encrypt_secret(text)

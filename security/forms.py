@@ -1,7 +1,9 @@
 """allauth.mfa's two-factor forms (``MFA_FORMS``): an authenticator-app code is single-use for as long as allauth
-accepts it, and a wrong code counts against the client address's failed log-ins as a wrong password does."""
+accepts it, a wrong code counts against the client address's failed log-ins as a wrong password does, and the code
+field says which codes work for the account."""
 
 import string
+from functools import cached_property
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import context
@@ -11,6 +13,8 @@ from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from . import login_limits
 
@@ -70,9 +74,44 @@ class SingleUseTOTPCodeForm(mfa_forms.BaseAuthenticateForm):
         raise get_mfa_adapter().validation_error("incorrect_code")
 
 
-class AuthenticateForm(SingleUseTOTPCodeForm, mfa_forms.AuthenticateForm):
+class SaysWhichCodesWork(mfa_forms.BaseAuthenticateForm):
+    """The code field says what to type: the authenticator app's code, or a recovery code (allauth takes either and says
+    neither). The page around it asks the form which keys the account has, to offer the right one or none."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Lazy: read only when the page is drawn, never for a code that is right.
+        self.fields["code"].help_text = lazy(self.code_help, str)()
+
+    def code_help(self) -> str:
+        if self.has_authenticator_app:
+            return gettext("The 6-digit code from your authenticator app, or one of your recovery codes.")
+        return gettext("One of your recovery codes.")
+
+    @cached_property
+    def _authenticators(self) -> list[Authenticator]:
+        return list(Authenticator.objects.filter(user_id=self.user.pk))
+
+    @property
+    def has_authenticator_app(self) -> bool:
+        return any(found.type == Authenticator.Type.TOTP for found in self._authenticators)
+
+    @property
+    def keys(self) -> list[Authenticator]:
+        return [found for found in self._authenticators if found.type == Authenticator.Type.WEBAUTHN]
+
+    @property
+    def has_passkey(self) -> bool:
+        return any(key.wrap().is_passwordless is True for key in self.keys)
+
+    @property
+    def has_security_key(self) -> bool:
+        return any(key.wrap().is_passwordless is not True for key in self.keys)
+
+
+class AuthenticateForm(SaysWhichCodesWork, SingleUseTOTPCodeForm, mfa_forms.AuthenticateForm):
     """The second step of a log-in (``/accounts/2fa/authenticate/``)."""
 
 
-class ReauthenticateForm(SingleUseTOTPCodeForm, mfa_forms.ReauthenticateForm):
+class ReauthenticateForm(SaysWhichCodesWork, SingleUseTOTPCodeForm, mfa_forms.ReauthenticateForm):
     """Confirming it is you before a sensitive action (``/accounts/2fa/reauthenticate/``)."""

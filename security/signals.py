@@ -185,3 +185,13 @@ def record_recovery_code_used(
     authenticator app may be lost."""
     if authenticator.type == Authenticator.Type.RECOVERY_CODES:
         activity.record(user_id=authenticator.user_id, kind=Kind.RECOVERY_CODE_USED, request=request)
+
+
+@receiver(
+    [mfa_signals.authenticator_added, mfa_signals.authenticator_removed], dispatch_uid="security.name_the_changed_key"
+)
+def name_the_changed_key(sender: Any, request: HttpRequest, authenticator: Authenticator, **kwargs: Any) -> None:
+    """Let the message and the email that follow a key's addition or removal in this request name the key and call it
+    a passkey or a security key: allauth renders both from the request alone (``request.changed_key``)."""
+    if authenticator.type == Authenticator.Type.WEBAUTHN:
+        request.changed_key = authenticator.wrap()  # type: ignore[attr-defined]

@@ -1,23 +1,24 @@
-// Tells the person why a security-key or passkey step failed. allauth's WebAuthn script announces a failure as an
-// 'allauth.error' event and, when nobody handles it, writes it to the console only: the page would just sit there.
+// Tells the person why a passkey or security-key step failed, in the page's language. allauth's WebAuthn script
+// announces a failure as an 'allauth.error' event and, when nobody handles it, writes it to the console only: the
+// page would just sit there.
 (function () {
   'use strict'
 
+  // The page's words, in its language (templates/mfa/webauthn/snippets/scripts.html).
+  const words = (document.getElementById('webauthn-messages') || { dataset: {} }).dataset
   const MESSAGES = {
-    NotAllowedError: 'The security key did not answer, or the request was cancelled. Try again, or choose another way.',
-    AbortError: 'The request to your security key was cancelled. Try again.',
-    InvalidStateError: 'This security key is already registered on your account.',
-    NotSupportedError: 'This security key cannot be used here. Try another key, or choose another way.',
-    SecurityError: 'Security keys work only on this site’s own address, over HTTPS.'
+    NotAllowedError: words.notAllowed,
+    AbortError: words.abort,
+    InvalidStateError: words.invalidState,
+    NotSupportedError: words.notSupported,
+    SecurityError: words.security
   }
-  const UNSUPPORTED = 'This browser cannot use security keys or passkeys here. Choose another way.'
-  const OTHER = 'The security key could not be used. Try again, or choose another way.'
 
   function messageFor (exception) {
     if (!window.PublicKeyCredential) {
-      return UNSUPPORTED
+      return words.unsupported
     }
-    return MESSAGES[exception && exception.name] || OTHER
+    return MESSAGES[exception && exception.name] || words.other
   }
 
   function showError (text) {

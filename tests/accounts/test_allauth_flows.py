@@ -182,3 +182,75 @@ def test_a_pending_email_change_page_has_no_inline_style(
     page = client.get("/accounts/email/").content.decode()
     assert "new@example.com" in page and 'id="pending-email"' in page
     assert "style=" not in page  # the CSP forbids inline styles
+
+
+# --- Every flow ends with a next step ------------------------------------------------------------------------
+
+
+def test_a_reset_ends_on_a_page_that_says_so_once_and_leads_to_the_log_in(
+    client, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": user.email})
+    form_path = client.get(link_in(email_to(user.email, "Password Reset"), "/accounts/password/reset/key/"))["Location"]
+    new = {"password1": "another long password 2", "password2": "another long password 2"}
+
+    page = client.post(form_path, new, follow=True).content.decode()
+
+    main = page[page.index("<main") : page.index("</main>")]
+    assert "<h1>Password changed</h1>" in main
+    assert main.count("Your password is now changed.") == 1
+    assert "Password successfully changed." not in main  # allauth's message too would say it twice
+    assert '<a class="btn btn-primary" href="/accounts/login/">Log in</a>' in main
+
+
+def test_a_password_change_still_says_so_in_a_message(client, user):
+    client.force_login(user)
+    new = {"oldpassword": PASSWORD, "password1": "another long password 2", "password2": "another long password 2"}
+    page = client.post("/accounts/password/change/", new, follow=True).content.decode()
+    assert "Password successfully changed." in page
+
+
+def test_the_verification_page_sends_the_email_again_on_request(client, clock, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, "ada@example.com")
+    page = client.get("/accounts/confirm-email/").content.decode()
+    assert re.search(r'<form method="post" action="/accounts/confirm-email/resend/">', page)
+    assert re.search(r"<button [^>]*>Resend the email</button>", page)
+
+    # At once: allauth's cooldown holds a second email back a few minutes, and the page says so.
+    with django_capture_on_commit_callbacks(execute=True):
+        soon = client.post("/accounts/confirm-email/resend/", follow=True)
+    assert soon.redirect_chain == [("/accounts/confirm-email/", 302)]
+    assert "We sent it a moment ago" in soon.content.decode()
+    assert len([m for m in mail.outbox if "Confirm" in m.subject]) == 1
+
+    clock.advance(181)
+    with django_capture_on_commit_callbacks(execute=True):
+        later = client.post("/accounts/confirm-email/resend/", follow=True)
+    assert "We have sent the email again." in later.content.decode()
+    confirmations = [m for m in mail.outbox if "ada@example.com" in m.to and "Confirm" in m.subject]
+    assert len(confirmations) == 2
+    assert client.post(link_in(confirmations[-1], "/accounts/confirm-email/")).status_code == 302
+    assert EmailAddress.objects.get(email="ada@example.com").verified
+
+
+def test_resending_for_a_registered_address_answers_the_same_and_tells_only_its_owner(
+    client, user, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, user.email)
+    clock.advance(181)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/confirm-email/resend/", follow=True)
+
+    assert response.redirect_chain == [("/accounts/confirm-email/", 302)]
+    assert "We have sent the email again." in response.content.decode()
+    assert len([m for m in mail.outbox if user.email in m.to and "already exists" in m.subject.lower()]) == 2
+
+
+def test_resending_with_nothing_pending_leads_to_the_log_in(client):
+    response = client.post("/accounts/confirm-email/resend/", follow=True)
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert "Log in with your email address and password to get a new email." in response.content.decode()

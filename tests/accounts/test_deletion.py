@@ -145,10 +145,21 @@ def test_page_says_what_will_be_deleted_and_when(client, user_with_cv, confirmed
     assert "every session where you are logged in" in page
     due = timezone.now() + timedelta(days=7)  # the clock stands still: the page's day, not the next one
     assert f'<time datetime="{due:%Y-%m-%d}' in page
-    assert "7 days from now" in page
     assert '<button type="submit" name="action" value="schedule"' in page
     assert '<button type="submit" name="action" value="now"' in page
-    assert ">Delete my account</button>" in page and ">Delete now</button>" in page
+    # The grace period is on the button itself (ACCOUNT_DELETION_GRACE_DAYS), beside "Delete now".
+    assert ">Delete my account in 7 days</button>" in page and ">Delete now</button>" in page
+
+
+def test_the_deferred_deletion_button_counts_the_days_of_the_grace_period(
+    client, user, confirmed, settings, deferring_tasks
+):
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 1
+    confirmed(user)
+    page = client.get("/accounts/delete/").content.decode()
+    assert ">Delete my account in 1 day</button>" in page
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 30
+    assert ">Delete my account in 30 days</button>" in client.get("/accounts/delete/").content.decode()
 
 
 def test_without_a_grace_period_the_page_offers_deletion_at_once(client, user, confirmed, settings, deferring_tasks):
@@ -378,7 +389,7 @@ def test_delete_now_during_the_grace_period_asks_the_person_to_confirm_it_is_the
     assert goodbye_emails(queued_emails) == []
     page = client.get(GRACE_REAUTHENTICATE)  # the confirmation opens, though every other page leads to the grace page
     assert page.status_code == 200
-    assert "Confirm access" in page.content.decode()
+    assert "<h1>Confirm it&#x27;s you to delete your account</h1>" in page.content.decode()
 
 
 def test_once_confirmed_delete_now_during_the_grace_period_deletes_at_once(

@@ -209,3 +209,51 @@ def test_the_log_in_page_offers_a_code(client):
     page = client.get("/accounts/login/").content.decode()
 
     assert 'href="/accounts/login/code/"' in page
+
+
+# --- A code asked for never traps -----------------------------------------------------------------------------
+
+
+def test_the_log_in_page_is_the_log_in_page_after_a_code_was_asked_for(
+    client, user, django_capture_on_commit_callbacks
+):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+    assert client.get("/accounts/login/code/confirm/").status_code == 200  # "Enter log-in code"
+
+    page = client.get("/accounts/login/")
+
+    assert page.status_code == 200
+    assert '<input type="password" name="password"' in page.content.decode()
+    # The code asked for is let go: its page no longer holds the person, and a page that needs a log-in leads to the
+    # log-in page, not back to the code.
+    assert client.get("/accounts/login/code/confirm/")["Location"] == "/accounts/login/code/"
+    assert client.get("/profile/", follow=True).redirect_chain == [("/accounts/login/?next=/profile/", 302)]
+
+
+def test_asking_for_a_code_again_shows_the_request_page(client, user, django_capture_on_commit_callbacks):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+
+    page = client.get("/accounts/login/code/")
+
+    assert page.status_code == 200 and 'name="email"' in page.content.decode()
+
+
+def test_a_page_that_needs_a_log_in_never_leads_back_to_the_code(client, user, django_capture_on_commit_callbacks):
+    request_code(client, user.email, django_capture_on_commit_callbacks)
+
+    response = client.get("/accounts/email/", follow=True)
+
+    assert response.status_code == 200
+    assert [url for url, _status in response.redirect_chain] == ["/accounts/login/?next=/accounts/email/"]
+
+
+def test_the_log_in_page_leaves_a_half_done_two_factor_log_in_too(client, user):
+    """After the password, the second step: going to "Log in" instead leaves it, with the password's proof."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})["Location"] == (
+        "/accounts/2fa/authenticate/"
+    )
+
+    assert client.get("/accounts/login/").status_code == 200
+
+    assert client.get("/accounts/2fa/authenticate/")["Location"] == "/accounts/login/"

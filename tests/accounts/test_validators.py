@@ -88,7 +88,17 @@ def test_uppercase_extension_is_accepted():
 def test_executable_renamed_pdf_is_refused():
     error = refusal("cv.pdf", cv_files.EXE_BYTES)
     assert error.code == "cv_content"
-    assert "not a real PDF document" in error.messages[0]
+    assert "cannot be read as PDF" in error.messages[0]
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused_kindly_with_what_to_do():
+    """Most such files are damaged or saved in another format by mistake: the message says what is wrong with the
+    file and how to mend it, and accuses no one of lying about its name."""
+    [message] = refusal("cv.odt", cv_files.make_pdf()).messages
+    assert message == (
+        "This file cannot be read as ODT: it may be damaged, or saved in another format. "
+        "Save it again as PDF, DOCX or ODT, and upload that."
+    )
 
 
 def test_html_renamed_pdf_is_refused():
@@ -104,7 +114,7 @@ def test_empty_file_is_refused():
 def test_plain_zip_renamed_docx_is_refused():
     error = refusal("cv.docx", cv_files.make_plain_zip())
     assert error.code == "cv_content"
-    assert "not a real DOCX document" in error.messages[0]
+    assert "cannot be read as DOCX" in error.messages[0]
 
 
 def test_pdf_renamed_odt_is_refused():

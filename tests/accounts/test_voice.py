@@ -1,6 +1,7 @@
 """One voice on allauth's pages, in English: "Log in", "Sign up", "Log out", and sentence case in titles, headings
-and buttons (locale_overrides/en rewords allauth's strings), never "Sign In", "Sign Up", "Signup" or "Sign Out"; in
-German, "Sie" throughout (locale_overrides/de rewords allauth's German where it says "du")."""
+and buttons (locale_overrides/en rewords allauth's strings), never "Sign In", "Sign Up", "Signup" or "Sign Out"; an
+email address called an email address; no jargon ("reauthenticate", "Confirm access"); in German, "Sie" throughout
+(locale_overrides/de rewords allauth's German where it says "du")."""
 
 import re
 from html import unescape
@@ -22,22 +23,33 @@ SIGNED_OUT_PAGES = [
     "/accounts/login/code/",
     "/accounts/confirm-email/",
     "/accounts/password/reset/key/1-bad-key/",
+    "/accounts/password/reset/key/done/",
 ]
 SIGNED_IN_PAGES = [
     "/accounts/logout/",
     "/accounts/reauthenticate/",
+    "/accounts/reauthenticate/?next=/accounts/export/",
+    "/accounts/reauthenticate/?next=/accounts/email/",
     "/accounts/email/",
     "/accounts/password/change/",
     "/accounts/2fa/",
     "/accounts/2fa/totp/activate/",
     "/accounts/2fa/webauthn/",
     "/accounts/2fa/webauthn/add/",
+    "/accounts/2fa/webauthn/add/?type=security-key",
     "/accounts/sessions/",
+    "/accounts/export/started/",
+    "/accounts/delete/",
 ]
 # "Sign up" is the site's word; signing in and out, allauth's capitals and its "Signup" are not.
 ALLAUTHS_WORDS = re.compile(r"(?i:\bsign[ -]?(in|out)\b)|\bSign[ -]?Up\b|\b[Ss]ignup\b")
 # allauth's German says "du" in places; the site says "Sie".
 INFORMAL_GERMAN = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b", re.IGNORECASE)
+# An address is an "email address": allauth's "Current email", "Change Email", "Add Email" are not the site's words.
+EMAIL_FOR_AN_ADDRESS = re.compile(r"\b(?:current|new|change|add|primary)\s+email\b(?!\s+address)", re.IGNORECASE)
+# Words a person should never have to read: allauth's "reauthenticate" and its "Confirm access", which says nothing
+# of what is being confirmed.
+JARGON = re.compile(r"reauthenticat|confirm access", re.IGNORECASE)
 SECRET_FIELD = re.compile(r'id="authenticator_secret"[^>]*?value="([A-Z2-7]+)"')
 # Words that keep their capital inside a sentence.
 PROPER = {"I", "CV", "IP", "TOTP", "English", "Deutsch", "OK"}
@@ -69,6 +81,8 @@ def assert_formal_german(path: str, page: str) -> None:
 def assert_one_voice(path: str, page: str) -> None:
     text = page_text(page)
     assert not ALLAUTHS_WORDS.search(text), f"{path}: {ALLAUTHS_WORDS.search(text).group(0)!r} in {text!r}"
+    assert not EMAIL_FOR_AN_ADDRESS.search(text), f"{path}: {EMAIL_FOR_AN_ADDRESS.search(text).group(0)!r}"
+    assert not JARGON.search(text), f"{path}: {JARGON.search(text).group(0)!r} in {text!r}"
     labels = [
         *visible_texts(page, "title"),
         *visible_texts(page, "h1"),
@@ -111,6 +125,7 @@ def test_the_two_factor_pages_speak_with_the_sites_voice(
         "/accounts/2fa/recovery-codes/",
         "/accounts/2fa/recovery-codes/generate/",
         "/accounts/2fa/totp/deactivate/",
+        "/accounts/2fa/reauthenticate/?next=/accounts/export/",
     ):
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200, path

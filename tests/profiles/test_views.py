@@ -176,11 +176,11 @@ def test_choosing_a_new_cv_and_removal_together_is_refused(
 
 
 REFUSED_UPLOADS = {
-    "executable renamed .pdf": ("cv.pdf", cv_files.EXE_BYTES, "not a real PDF document"),
-    "HTML renamed .pdf": ("cv.pdf", cv_files.HTML_BYTES, "not a real PDF document"),
+    "executable renamed .pdf": ("cv.pdf", cv_files.EXE_BYTES, "cannot be read as PDF"),
+    "HTML renamed .pdf": ("cv.pdf", cv_files.HTML_BYTES, "cannot be read as PDF"),
     "empty file": ("cv.pdf", b"", "The file is empty."),
-    "plain ZIP renamed .docx": ("cv.docx", cv_files.make_plain_zip(), "not a real DOCX document"),
-    "XML in an .odt": ("cv.odt", b"<?xml version='1.0'?><office:document/>", "not a real ODT document"),
+    "plain ZIP renamed .docx": ("cv.docx", cv_files.make_plain_zip(), "cannot be read as DOCX"),
+    "XML in an .odt": ("cv.odt", b"<?xml version='1.0'?><office:document/>", "cannot be read as ODT"),
     "an .exe": ("setup.exe", cv_files.EXE_BYTES, "Upload a PDF, DOCX or ODT file"),
     "an .html": ("cv.html", cv_files.HTML_BYTES, "Upload a PDF, DOCX or ODT file"),
 }

@@ -14,6 +14,10 @@ from testkit.totp import a_wrong_code, totp_code
 pytestmark = pytest.mark.django_db
 
 EXPORT_CONFIRMATION = "/accounts/reauthenticate/?next=%2Faccounts%2Fexport%2F"
+# Asked for without a confirmation, the export goes by the page that says the download has started, so that the
+# confirmation leads there (and the file starts from it), not to the file alone.
+EXPORT_STARTED = "/accounts/export/started/"
+EXPORT_STARTED_CONFIRMATION = "/accounts/reauthenticate/?next=%2Faccounts%2Fexport%2Fstarted%2F"
 EMAIL_CONFIRMATION = "/accounts/reauthenticate/?next=%2Faccounts%2Femail%2F"
 SECRET_FIELD = re.compile(r'id="authenticator_secret"[^>]*?value="([A-Z2-7]+)"')
 
@@ -30,7 +34,20 @@ def test_the_export_asks_to_confirm_even_right_after_logging_in(user):
 
     response = client.get("/accounts/export/")
 
-    assert (response.status_code, response["Location"]) == (302, EXPORT_CONFIRMATION)
+    assert (response.status_code, response["Location"]) == (302, EXPORT_STARTED)
+    assert client.get(EXPORT_STARTED)["Location"] == EXPORT_STARTED_CONFIRMATION
+
+
+def test_the_confirmation_leads_to_the_page_that_starts_the_download(user):
+    client = logged_in(user)
+
+    response = client.post(EXPORT_STARTED_CONFIRMATION, {"password": PASSWORD})
+
+    assert (response.status_code, response["Location"]) == (302, EXPORT_STARTED)
+    page = client.get(EXPORT_STARTED).content.decode()
+    assert "<h1>Your download has started</h1>" in page
+    assert '<a href="/accounts/export/" data-start-download>Download it again</a>' in page
+    assert '<a class="btn btn-outline-secondary" href="/profile/">Back to your profile</a>' in page
 
 
 def test_the_password_confirms_it_and_the_export_follows(user):
@@ -49,7 +66,7 @@ def test_a_wrong_password_confirms_nothing(user):
     response = client.post(EXPORT_CONFIRMATION, {"password": "not the password"})
 
     assert response.status_code == 200 and "Incorrect password." in response.content.decode()
-    assert client.get("/accounts/export/")["Location"] == EXPORT_CONFIRMATION
+    assert client.get("/accounts/export/")["Location"] == EXPORT_STARTED
 
 
 def test_a_confirmation_lasts_five_minutes(user, clock):
@@ -59,7 +76,7 @@ def test_a_confirmation_lasts_five_minutes(user, clock):
     clock.advance(299)
     assert client.get("/accounts/export/").status_code == 200
     clock.advance(2)
-    assert client.get("/accounts/export/")["Location"] == EXPORT_CONFIRMATION
+    assert client.get("/accounts/export/")["Location"] == EXPORT_STARTED
 
 
 @pytest.fixture
@@ -135,7 +152,7 @@ def test_the_confirmation_page_offers_the_authenticator_app(user, secret, clock)
     page = client.get(EXPORT_CONFIRMATION).content.decode()
 
     assert 'href="/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fexport%2F"' in page
-    assert "Use authenticator app or code" in page
+    assert "Use your authenticator app or a recovery code" in page
 
 
 def test_an_authenticator_code_confirms_it_and_the_export_follows(user, secret, clock):
