@@ -8,8 +8,6 @@ import re
 import shutil
 import ssl
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from .network import free_port, wait_until_listening
 from .processes import PROJECT_DIR, Process
+from .services import Service
 
 SITE_CONFIGURATION = PROJECT_DIR / "docs" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's, in sbin: not on an ordinary user's PATH
@@ -70,7 +69,7 @@ def self_signed_certificate(folder: Path, host: str = "localhost") -> tuple[Path
     return certificate_path, key_path
 
 
-class Nginx:
+class Nginx(Service):
     """``with Nginx(folder, app="127.0.0.1:8000") as proxy:`` serves docs/nginx.conf at ``proxy.url`` (HTTPS)."""
 
     def __init__(self, folder: Path, *, app: str, server_name: str = "localhost") -> None:
@@ -110,12 +109,9 @@ class Nginx:
         """A client context that trusts this proxy's certificate (and nothing else)."""
         return ssl.create_default_context(cafile=str(self.certificate))
 
-    def __enter__(self) -> Self:
+    def start(self) -> None:
         self.process.start()
         wait_until_listening(self.https_port)
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def stop(self) -> None:
         self.process.stop()

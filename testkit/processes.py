@@ -8,13 +8,12 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import psutil
 
 from .network import free_port
 from .polling import wait_until
+from .services import Service
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = PROJECT_DIR / "config" / "gunicorn.conf.py"
@@ -35,7 +34,7 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.
     return result
 
 
-class Process:
+class Process(Service):
     """A child process whose output goes to ``<logs>/<name>.log``; a context manager that stops it on exit."""
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], logs: Path) -> None:
@@ -84,15 +83,6 @@ class Process:
     def manage(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """``manage.py`` against this process's database and settings, e.g. ``site.manage("createsuperuser")``."""
         return manage({**self.env, **(env or {})}, *args)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 class Gunicorn(Process):

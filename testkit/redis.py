@@ -8,14 +8,13 @@ answered, which is what a frozen or overloaded server looks like to its clients.
 import os
 import signal
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from .network import free_port, wait_until_listening
 from .processes import Process
+from .services import Service
 
 
-class RedisServer:
+class RedisServer(Service):
     """``with RedisServer(workdir) as redis:`` serves Redis at ``redis.url`` until the block ends."""
 
     def __init__(self, workdir: Path) -> None:
@@ -59,12 +58,3 @@ class RedisServer:
         if self.hung:
             os.kill(self.process.pid, signal.SIGCONT)
             self.hung = False
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -16,11 +16,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .network import free_port
+from .services import Service
 
 CREDENTIALS = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret", "region_name": "us-east-1"}
 
 
-class S3Server:
+class S3Server(Service):
     """``with S3Server() as s3:`` serves S3 at ``s3.url``; ``stop()`` and ``start()`` simulate an outage."""
 
     def __init__(self) -> None:
@@ -65,13 +66,6 @@ class S3Server:
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
-
-    def __enter__(self) -> "S3Server":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class Bucket:

@@ -20,6 +20,7 @@ from aiosmtpd.smtp import MISSING
 
 from .network import free_port
 from .polling import wait_until
+from .services import Service
 
 AtQuit = Literal["reset", "overlong reply"] | None
 
@@ -94,7 +95,7 @@ class _Handler:
         return MISSING
 
 
-class SMTPSink:
+class SMTPSink(Service):
     """Start with ``start()``; ``messages`` lists every email accepted; ``wait_for`` polls for one."""
 
     def __init__(
@@ -136,12 +137,6 @@ class SMTPSink:
     def stop(self) -> None:
         self.release()
         self._controller.stop()
-
-    def __enter__(self) -> "SMTPSink":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def clear(self) -> None:
         with self._handler.lock:

@@ -11,14 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from testkit.http import Browser, Response
-from testkit.logs import log_lines
+from testkit.outages import LogWatch, assert_calm_503
 from testkit.people import PASSWORD, unique_email
-from testkit.polling import wait_until
 from testkit.redis import RedisServer
 from testkit.sites import Site, serve
-
-UNAVAILABLE_PAGE = "This is not working just now"  # templates/503.html
-NOTHING_LOST = "Nothing was lost: please try again in a few minutes."
 
 
 @pytest.fixture(scope="module")
@@ -51,34 +47,6 @@ def person(site: Site) -> Browser:
     browser.log_in(email, PASSWORD)
     browser.email = email  # type: ignore[attr-defined]
     return browser
-
-
-class LogWatch:
-    """The lines the site logs from now on."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.start = len(site.log_text().splitlines())
-
-    def lines(self) -> list[dict]:
-        return log_lines("\n".join(self.site.log_text().splitlines()[self.start :]))
-
-    def the_one_outage(self, part: str) -> dict:
-        """The one line for the failure, a WARNING naming the part; nothing at ERROR, no traceback."""
-        [line] = wait_until(self.outages, "the outage is logged")  # written before the response was sent
-        assert (line["level"], line["part"]) == ("WARNING", part), line
-        assert [other for other in self.lines() if other["level"] in ("ERROR", "CRITICAL")] == []
-        assert not any("Traceback" in str(other) for other in self.lines())
-        return line
-
-    def outages(self) -> list[dict]:
-        return [line for line in self.lines() if line.get("event") == "dependency_unavailable"]
-
-
-def assert_calm_503(response: Response) -> None:
-    assert response.status == 503, (response.status, response.text[:500])
-    assert UNAVAILABLE_PAGE in response.text and NOTHING_LOST in response.text
-    assert response.header("Retry-After") == "60"
 
 
 def sees_their_profile(browser: Browser) -> bool:

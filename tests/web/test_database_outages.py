@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 
 from testkit.disks import filled, tiny_disk
-from testkit.http import Browser, Response
-from testkit.logs import log_lines
+from testkit.http import Browser
+from testkit.outages import LogWatch, assert_calm_503
 from testkit.people import PASSWORD, unique_email
-from testkit.polling import wait_until
 from testkit.postgres import Cluster
 from testkit.sites import POSTGRES_SCHEMES, Site, database_taken_away, migrated_database, production_env, serve
 from testkit.sites import throwaway_database as copy_of
 
-UNAVAILABLE_PAGE = "This is not working just now"  # templates/503.html
-NOTHING_LOST = "Nothing was lost: please try again in a few minutes."
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES)
 
 
@@ -65,35 +62,6 @@ FAULTS = ["server stopped"] if ON_POSTGRES else ["write lock held", "disk full"]
 @pytest.fixture(params=FAULTS)
 def fault(request: pytest.FixtureRequest, stage: Stage) -> str:
     return request.param
-
-
-class LogWatch:
-    """The lines the site logs from now on."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.start = len(site.log_text().splitlines())
-
-    def lines(self) -> list[dict]:
-        return log_lines("\n".join(self.site.log_text().splitlines()[self.start :]))
-
-    def outages(self) -> list[dict]:
-        return [line for line in self.lines() if line.get("event") == "dependency_unavailable"]
-
-    def the_one_outage(self, part: str) -> dict:
-        """The one line for the failure, a WARNING naming the part; nothing at ERROR, no traceback."""
-        [line] = wait_until(self.outages, "the outage is logged")  # written before the response was sent
-        assert (line["level"], line["part"]) == ("WARNING", part), line
-        assert [other for other in self.lines() if other["level"] in ("ERROR", "CRITICAL")] == []
-        assert not any("Traceback" in str(other) for other in self.lines())
-        return line
-
-
-def assert_calm_503(response: Response) -> None:
-    assert response.status == 503, (response.status, response.text[:1000])
-    assert UNAVAILABLE_PAGE in response.text and NOTHING_LOST in response.text
-    assert "Too many" not in response.text
-    assert response.header("Retry-After") == "60"
 
 
 def signed_in(site: Site) -> Browser:
