@@ -5,9 +5,11 @@ import re
 import pytest
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
+from django.template import engines
 from django.test import Client, override_settings
 from django.utils import translation
 
+from accounts.time_zones import choices_at, time_zone_choices
 from testkit.people import PASSWORD
 from web.page_cache import kept_paths, warm_up
 
@@ -220,3 +222,22 @@ def test_the_account_navigation_is_rendered_once_per_page_and_language_and_marks
     user.save(update_fields=["language"])
     german = client.get("/profile/").content.decode()
     assert ">Sicherheitsaktivität</a>" in german and ">Security activity</a>" not in german
+
+
+def test_warming_up_prepares_what_a_signed_in_page_is_made_of(db, production):
+    """A person's own page cannot be rendered before they ask, but its templates, this quarter hour's time zone
+    choices in each language and the common browsers' names can: no worker forked afterwards pays for them."""
+    production.SITE_URL = "http://testserver"
+    [loader] = engines["django"].engine.template_loaders  # type: ignore[attr-defined]
+    loader.reset()
+    choices_at.cache_clear()
+    warm_up(WSGIHandler())
+
+    assert {"mfa/index.html", "profiles/edit.html", "usersessions/usersession_list.html"} <= set(
+        loader.get_template_cache
+    )
+    for language in ("en", "de"):
+        with translation.override(language):
+            before = choices_at.cache_info().hits
+            time_zone_choices()
+            assert choices_at.cache_info().hits == before + 1, language
