@@ -2,7 +2,6 @@
 
 import secrets
 import socket
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +10,8 @@ import pytest
 
 from testkit.http import Browser
 from testkit.logs import log_lines
-from testkit.sites import serve
+from testkit.polling import wait_until
+from testkit.sites import Site, serve
 
 # Each forged line is a convincing copy of a real one: an operator's alert on email_gave_up would fire.
 FORGED_LINE = (
@@ -51,11 +51,11 @@ def send_raw(port: int, data: bytes) -> bytes:
         return connection.recv(100)
 
 
-def stall_a_worker(port: int, seconds: float) -> None:
-    """A client that sends half a request and waits: a sync worker waits with it until gunicorn's timeout."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+def stall_a_worker(site: Site) -> None:
+    """A client that sends half a request and waits: a sync worker waits with it until gunicorn's timeout kills it."""
+    with socket.create_connection(("127.0.0.1", site.port), timeout=60) as connection:
         connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        time.sleep(seconds)
+        wait_until(lambda: "WORKER TIMEOUT" in site.log_text(), "gunicorn's timeout kills the stalled worker")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def attack(site_env: dict[str, str]) -> Iterator[Attack]:
         too_large = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "login": "x" * 3 * 1024 * 1024})
         statuses["too large"] = visitor.request("POST", "/accounts/login/", too_large.encode(), form).status
 
-        stall_a_worker(site.port, TIMEOUT_SECONDS * 2.5)
+        stall_a_worker(site)
         site.wait_until_ready()  # the worker gunicorn started in place of the one it killed
     yield Attack(site.log_text(), statuses)
 

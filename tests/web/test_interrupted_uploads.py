@@ -2,14 +2,15 @@
 
 A file arrives in the site's own upload folder (under the media folder by default). A worker killed while it receives
 one (its timeout, the OOM killer, the end of a restart's drain) leaves the partial file there, and the next start
-removes it. A restart's drain lasts as long as a request may: an upload still arriving when SIGTERM comes finishes.
+removes it. A restart's drain lasts as long as a request may (gunicorn's configuration says so), and an upload still
+arriving when SIGTERM comes finishes.
 """
 
 import http.client
 import os
+import runpy
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +23,7 @@ from testkit.http import Browser
 from testkit.logs import events
 from testkit.people import PASSWORD, unique_email
 from testkit.polling import wait_until
+from testkit.processes import GUNICORN_CONFIG
 from testkit.sites import Site, serve
 
 SIZE = 3_600_000  # the 3.6 MB CV of the issue
@@ -82,34 +84,24 @@ def test_a_worker_killed_mid_upload_leaves_its_partial_file_in_the_upload_folder
     assert removed["files"] == 1 and removed["bytes"] >= HALF // 2
 
 
-@pytest.fixture
-def site_with_a_long_timeout(served_env) -> Iterator[Site]:
-    """Requests may take a minute (GUNICORN_TIMEOUT=60): longer than the drain lasted before it followed the timeout."""
-    with serve(served_env(GUNICORN_TIMEOUT="60"), "long-uploads", with_worker=False) as running:
-        yield running
-
-
-def test_an_upload_still_arriving_when_gunicorn_is_told_to_stop_finishes_and_is_stored(site_with_a_long_timeout):
-    site = site_with_a_long_timeout
+def test_an_upload_still_arriving_when_gunicorn_is_told_to_stop_finishes_and_is_stored(site):
     browser = signed_in(site)
     folder = site.media_root / "partial-uploads"
-    stop_sent = threading.Event()
+    draining = threading.Event()
 
-    def slowly() -> Iterator[bytes]:
-        """The second half over some 24 seconds, once the server has been told to stop: a slow client's upload."""
-        stop_sent.wait()
-        rest = SIZE - HALF
-        for piece in range(24):
-            time.sleep(1)  # the fault: a slow client
-            yield b" " * (rest // 24 + (rest % 24 if piece == 23 else 0))
+    def the_rest_once_the_drain_has_begun() -> Iterator[bytes]:
+        """The second half only after gunicorn has taken the stop signal: a client slow enough to be caught by it."""
+        draining.wait()
+        yield b" " * (SIZE - HALF)
 
     with ThreadPoolExecutor(1) as pool:
-        upload = pool.submit(browser.upload_cv, cv_in_two_halves(slowly()), size=SIZE)
+        upload = pool.submit(browser.upload_cv, cv_in_two_halves(the_rest_once_the_drain_has_begun()), size=SIZE)
         try:
             wait_until(lambda: partial_uploads(folder, HALF // 2), "the upload arrives in its folder")
             site.process.send_signal(signal.SIGTERM)  # a restart, a deploy: systemctl stop
+            wait_until(lambda: "Handling signal: term" in site.log_text(), "gunicorn begins its drain")
         finally:
-            stop_sent.set()
+            draining.set()
         response = upload.result()
 
     assert (response.status, response.location) == (302, "/profile/")
@@ -117,3 +109,12 @@ def test_an_upload_still_arriving_when_gunicorn_is_told_to_stop_finishes_and_is_
     assert stored_cv_name(int(stored.split("-")[0])).fullmatch(f"cvs/{stored}")
     assert partial_uploads(folder, at_least=0) == []
     wait_until(lambda: not site.running(), "gunicorn exits once its workers are done")
+
+
+@pytest.mark.parametrize("timeout", ["5", "30", "60"])
+def test_the_drain_lasts_as_long_as_a_request_may(monkeypatch, timeout):
+    """However long ``GUNICORN_TIMEOUT`` lets a request (an upload) run, a stop lets it run that long too: a shorter
+    drain (it was 20 s under a 30 s timeout) cut off uploads the timeout allows and left their partial files."""
+    monkeypatch.setenv("GUNICORN_TIMEOUT", timeout)
+    config = runpy.run_path(str(GUNICORN_CONFIG))
+    assert config["graceful_timeout"] == config["timeout"] == int(timeout)

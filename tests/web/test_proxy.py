@@ -1,13 +1,16 @@
 """The proxy the deployment guide shows (docs/nginx.conf, Debian's nginx, over HTTPS) in front of the site served as
-``make serve`` serves it: a CV sent slowly, far longer than gunicorn lets a worker take, arrives whole.
+``make serve`` serves it: a CV whose client stalls half-way arrives whole, because nginx takes the whole body before
+it hands the request to gunicorn, and the one gunicorn worker stays free meanwhile.
 
-gunicorn's timeout is 5 s here and the upload takes about 8: straight to gunicorn, its worker is killed mid-upload.
+Straight to gunicorn, the same stalled upload holds the sync worker, which gunicorn's timeout (5 s here) then kills.
+Nothing waits for a span of time: the client stalls until the test lets it go, and the test waits for outcomes.
 (Which proxies the site believes about HTTPS and the visitor's address is its settings' business, not the proxy's:
 the site here keeps make serve's plain-HTTP settings.)
 """
 
-import time
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,17 +19,18 @@ from testkit.files import stored_cv_name, stored_files
 from testkit.http import Browser, Response
 from testkit.nginx import Nginx
 from testkit.people import PASSWORD, unique_email
+from testkit.polling import wait_until
 from testkit.sites import Site, serve
 
 SIZE = 4 * 1024 * 1024
-PIECES = 16
 GUNICORN_TIMEOUT = 5
 
 
 @pytest.fixture(scope="module")
 def site(served_env) -> Iterator[Site]:
+    """One worker: whether the upload holds it is then whether the site can answer anyone else."""
     env = served_env(GUNICORN_TIMEOUT=str(GUNICORN_TIMEOUT))
-    with serve(env, "proxied", with_worker=False) as running:
+    with serve(env, "proxied", with_worker=False, workers=1) as running:
         yield running
 
 
@@ -41,17 +45,26 @@ def proxy(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ngin
         yield running
 
 
-def slowly(data: bytes) -> Iterator[bytes]:
-    """``data`` in pieces, half a second apart: about eight seconds for 4 MiB, as over a slow link."""
-    piece = len(data) // PIECES
-    for start in range(0, len(data), piece):
-        time.sleep(0.5)  # the fault: a slow client
-        yield data[start : start + piece]
+class StalledUpload:
+    """A 4 MiB CV whose client sends the first half, then nothing until ``go_on()``: a slow link, as long as the test
+    needs it to be."""
 
+    def __init__(self) -> None:
+        self.half_sent = threading.Event()
+        self.released = threading.Event()
+        self.data = cv_files.make_pdf().ljust(SIZE, b" ")
 
-def slow_cv() -> tuple[Iterator[bytes], int]:
-    data = cv_files.make_pdf().ljust(SIZE, b" ")
-    return slowly(data), len(data)
+    def chunks(self) -> Iterator[bytes]:
+        yield self.data[: SIZE // 2]
+        self.half_sent.set()  # asked for the rest: the first half is on its way
+        self.released.wait()
+        yield self.data[SIZE // 2 :]
+
+    def go_on(self) -> None:
+        self.released.set()
+
+    def send(self, browser: Browser, pool: ThreadPoolExecutor):
+        return pool.submit(browser.upload_cv, self.chunks(), size=SIZE, filename_parameter=b'filename="Slow CV.pdf"')
 
 
 def signed_in(url: str, proxy: Nginx, site: Site) -> Browser:
@@ -63,15 +76,19 @@ def signed_in(url: str, proxy: Nginx, site: Site) -> Browser:
     return browser
 
 
-def upload(browser: Browser) -> Response:
-    chunks, size = slow_cv()
-    return browser.upload_cv(chunks, size=size, filename_parameter=b'filename="Slow CV.pdf"')
-
-
-def test_a_cv_sent_slowly_through_the_proxy_arrives_whole_and_is_stored(site, proxy):
+def test_a_cv_whose_client_stalls_is_buffered_by_the_proxy_while_the_worker_serves_others_and_is_stored(site, proxy):
     browser = signed_in(proxy.url, proxy, site)
+    upload = StalledUpload()
 
-    response = upload(browser)
+    with ThreadPoolExecutor(1) as pool:
+        sent = upload.send(browser, pool)
+        try:
+            assert upload.half_sent.wait(60), "the client never got to the second half"
+            # gunicorn's only worker answers someone else: the stalled body is nginx's to hold, not the worker's.
+            assert Browser(site.url, timeout=60).get("/healthz/").status == 200
+        finally:
+            upload.go_on()
+        response: Response = sent.result()
 
     assert (response.status, response.location) == (302, "/profile/")
     [stored] = stored_files(site.media_root / "cvs")
@@ -80,21 +97,30 @@ def test_a_cv_sent_slowly_through_the_proxy_arrives_whole_and_is_stored(site, pr
     assert (site.media_root / "cvs" / stored).stat().st_size == SIZE
 
 
-def test_the_same_upload_straight_to_gunicorn_is_cut_off_when_its_worker_is_killed(site, proxy):
-    """Why the proxy must buffer: without it, the sync worker reading the slow body passes gunicorn's timeout."""
+def test_the_same_upload_straight_to_gunicorn_holds_its_worker_until_the_timeout_kills_it(site, proxy):
+    """Why the proxy must buffer: without it, the sync worker reading the stalled body passes gunicorn's timeout."""
     through_proxy = signed_in(proxy.url, proxy, site)
     # The same visitor, at gunicorn's own port.
     direct = Browser(site.url, headers={"Origin": proxy.url})
     direct.cookies = dict(through_proxy.cookies)
-    before = stored_files(site.media_root)
+    before = stored_files(site.media_root / "cvs")
+    [worker] = site.worker_pids()
+    upload = StalledUpload()
 
-    try:
-        response: Response | None = upload(direct)
-    except OSError:  # the connection reset by the killed worker
-        response = None
+    with ThreadPoolExecutor(1) as pool:
+        sent = upload.send(direct, pool)
+        try:
+            wait_until(lambda: worker not in site.worker_pids(), "the timeout kills the worker holding the upload")
+        finally:
+            upload.go_on()
+        try:
+            response: Response | None = sent.result()
+        except OSError:  # the connection reset by the killed worker
+            response = None
 
     assert response is None or response.status >= 500
-    assert stored_files(site.media_root) == before
+    assert stored_files(site.media_root / "cvs") == before  # no CV; its partial file waits for the next start's sweep
+    wait_until(site.worker_pids, "gunicorn starts a worker in its place")
 
 
 def test_plain_http_is_sent_to_https(proxy):
