@@ -127,15 +127,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and several gunicorn workers share one file without "database is locked".
     # A writer waits for the write lock at most `timeout` seconds (SQLite's busy timeout): far above the milliseconds a
     # transaction holds it, far below gunicorn's timeout, so a lock held for long is the 503 page, not a killed worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 5,
-        }
+    # DATABASE_URL may say otherwise (`sqlite:////path/db.sqlite3?timeout=2`).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.update(
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
+    _options.setdefault("timeout", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # libpq waits for ever for a server that accepts the connection but never answers: a few seconds, then the 503.
+    # libpq waits for ever for a server that accepts the connection but never answers: a few seconds, then the 503
+    # (DATABASE_URL may say otherwise: `?connect_timeout=2`).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # --- Cache and sessions -------------------------------------------------------------------------

@@ -36,7 +36,15 @@ def _postgres(url: str) -> str:
 
 
 def sqlite_path(url: str) -> str:
-    return url.removeprefix("sqlite:///")
+    return url.removeprefix("sqlite:///").partition("?")[0]
+
+
+def impatient(database_url: str) -> str:
+    """The same database, with the site's wait for it cut to a second (SQLite's busy timeout, PostgreSQL's connect
+    timeout; 5 s by default, config/settings.py): for a test that takes the database away and needs only the outcome
+    of the site giving up, not the default's length (tests/test_settings.py asserts that)."""
+    option = "connect_timeout" if database_url.startswith(POSTGRES_SCHEMES) else "timeout"
+    return f"{database_url}{'&' if '?' in database_url else '?'}{option}=1"
 
 
 @contextmanager

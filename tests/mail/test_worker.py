@@ -25,6 +25,7 @@ from testkit.sites import (
     POSTGRES_SCHEMES,
     TASK_TABLE,
     database_taken_away,
+    impatient,
     migrated_database,
     no_transaction_open,
     production_env,
@@ -399,7 +400,7 @@ def test_the_worker_rides_out_a_database_outage(
 ) -> None:
     server = database_server.url("postgres") if database_server else None
     with migrated_database(tmp_path, server=server) as database_url:
-        env = production_env(tmp_path, database_url, EMAIL_URL=smtp_sink.url)
+        env = production_env(tmp_path, impatient(database_url), EMAIL_URL=smtp_sink.url)
         before, after = unique_email("before"), unique_email("after")
         with task_worker("worker", env, tmp_path, *WORKER_OPTIONS) as running:
             create_superuser(env, before)

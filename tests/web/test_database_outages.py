@@ -20,7 +20,15 @@ from testkit.http import Browser
 from testkit.outages import LogWatch, assert_calm_503
 from testkit.people import PASSWORD, unique_email
 from testkit.postgres import Cluster
-from testkit.sites import POSTGRES_SCHEMES, Site, database_taken_away, migrated_database, production_env, serve
+from testkit.sites import (
+    POSTGRES_SCHEMES,
+    Site,
+    database_taken_away,
+    impatient,
+    migrated_database,
+    production_env,
+    serve,
+)
 from testkit.sites import throwaway_database as copy_of
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES)
@@ -51,7 +59,8 @@ def stage(tmp_path_factory: pytest.TempPathFactory, migrated_template: str, stat
             database_url = stack.enter_context(copy_of(disk, template=migrated_template))
             faults = {"write lock held": lambda: database_taken_away(database_url), "disk full": lambda: filled(disk)}
             reads_survive = set(faults)  # WAL: readers never wait for the writer, nor need a byte of disk
-        env = production_env(workdir, database_url, DJANGO_STATIC_ROOT=str(static_root))
+        # The site waits a second, not its default five, for the lock or the server before it gives up.
+        env = production_env(workdir, impatient(database_url), DJANGO_STATIC_ROOT=str(static_root))
         site = stack.enter_context(serve(env, "database-outages", with_worker=False))
         yield Stage(site, faults, reads_survive)
 

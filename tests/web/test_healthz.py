@@ -12,6 +12,7 @@ import pytest
 
 from testkit.network import free_port
 from testkit.processes import PROJECT_DIR
+from testkit.sites import impatient
 
 PROBE = """
 import json
@@ -66,7 +67,8 @@ def server_that_never_answers() -> Iterator[int]:
 def test_healthz_is_503_when_the_database_server_accepts_connections_but_never_answers(
     worker_env, server_that_never_answers
 ):
-    # libpq would wait for ever; the site gives up after a few seconds (connect_timeout), within a probe's patience.
-    url = f"postgres://nobody:nothing@127.0.0.1:{server_that_never_answers}/x"
+    # libpq would wait for ever; the site gives up after connect_timeout (5 s by default: tests/test_settings.py, here
+    # a second), within a probe's patience.
+    url = impatient(f"postgres://nobody:nothing@127.0.0.1:{server_that_never_answers}/x")
     status, body, _ = probe_healthz(worker_env, DATABASE_URL=url)
     assert (status, body["database"]) == (503, "unavailable")
