@@ -84,20 +84,20 @@ test-deps: messages
 	fi
 	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund
 
-# Each leg where it means something (README, Tests): the unit and integration tests on both databases, the end-to-end
-# journeys once, on PostgreSQL (production's), each on a throw-away server of its own. Both cores, and the slowest
-# tests named at the end of each leg.
-PYTEST := $(UV) run pytest -p no:cacheprovider --numprocesses 2 --durations 15
+# Each leg where it means something (README, Tests): the unit and integration tests on both databases (those whose
+# outcome cannot depend on the database, marked any_database, on the first only), the end-to-end journeys once, on
+# PostgreSQL (production's), each on a throw-away server of its own. Both cores, each taking whole
+# modules, the longest first (a module's served site starts once), and the slowest tests named at the end of each leg.
+PYTEST := $(UV) run pytest -p no:cacheprovider --numprocesses 2 --dist loadfile --durations 15
 
 test: test-deps lint test-unit test-e2e
 
 test-unit:
 	$(PYTEST) tests
-	bin/with-postgres $(PYTEST) tests
+	bin/with-postgres $(PYTEST) -m "not any_database" tests
 
-# --dist loadfile: a module's journeys share its site, so they run in one process, one after the other.
 test-e2e:
-	bin/with-postgres $(PYTEST) --dist loadfile e2e
+	bin/with-postgres $(PYTEST) e2e
 
 lint: install
 	$(UV) run ruff check .

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from e2e.steps import Account, sign_up
+from testkit.ordering import longest_first
 from testkit.processes import PROJECT_DIR
 from testkit.sites import (
     Site,
@@ -40,17 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.output = str(ARTIFACTS_DIR)
 
 
-# The modules that take longest start first: `make test` runs the suite in two processes, each taking whole modules
-# in collection order (--dist loadfile), and a long module handed out last would leave the other process idle.
-LONGEST_FIRST = ["test_page_matrix.py", "test_pages.py", "test_two_factor_pages.py", "test_rate_limits.py"]
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
+    longest_first(items, ["test_page_matrix.py", "test_pages.py", "test_two_factor_pages.py", "test_rate_limits.py"])
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 
 from testkit import cv_files
 from testkit.http import Browser
+from testkit.ordering import longest_first
 from testkit.people import PASSWORD
 from testkit.s3 import Bucket, S3Server
 from testkit.sites import collect_static, migrated_database, production_env, throwaway_database
@@ -25,6 +26,25 @@ from testkit.smtp import SMTPSink
 # red run, reproducible from the commit alone (no example database carried between runs).
 hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
 hypothesis_settings.load_profile("deterministic")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules go to the two processes whole (``--dist loadfile``: a module's served site starts once), the longest
+    first."""
+    longest_first(
+        items,
+        [
+            "test_hostile_input.py",
+            "mail/test_worker.py",
+            "web/test_cache_outages.py",
+            "web/test_database_outages.py",
+            "test_security.py",
+            "web/test_proxy.py",
+            "accounts/test_login_by_code.py",
+            "web/test_healthz.py",
+            "accounts/test_admin_cv_storage.py",
+        ],
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,9 @@ import pytest
 
 from testkit.processes import PROJECT_DIR
 
+pytestmark = pytest.mark.any_database
+
+
 # What each part may import of the site's own code (it may always import itself).
 MAY_IMPORT = {
     "mail": set(),

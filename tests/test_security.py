@@ -209,6 +209,7 @@ def test_x_forwarded_proto_from_an_untrusted_peer_does_not_make_the_request_secu
     assert response.header_values("Strict-Transport-Security") == []
 
 
+@pytest.mark.any_database
 def test_gunicorn_trusts_the_proxies_the_site_trusts(tmp_path):
     env = production_env(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}", DJANGO_TRUSTED_PROXIES="10.0.0.0/8, ::1")
 
@@ -218,6 +219,7 @@ def test_gunicorn_trusts_the_proxies_the_site_trusts(tmp_path):
     assert re.search(r"^forwarded_allow_ips\s+= \['10.0.0.0/8', '::1'\]$", result.stdout, re.M), result.stdout
 
 
+@pytest.mark.any_database
 def test_gunicorn_trusts_no_proxy_by_default(tmp_path):
     result = gunicorn_config(production_env(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}"))
 
@@ -225,6 +227,7 @@ def test_gunicorn_trusts_no_proxy_by_default(tmp_path):
     assert re.search(r"^forwarded_allow_ips\s+= \[\]$", result.stdout, re.M), result.stdout
 
 
+@pytest.mark.any_database
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -334,6 +337,7 @@ def test_healthz_returns_json_and_sets_no_cookie(client, db):
     assert not response.cookies
 
 
+@pytest.mark.any_database
 @pytest.mark.parametrize("proxies", [{}, {"DJANGO_TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.7"}], ids=["direct", "proxied"])
 def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path, proxies):
     environment = {
@@ -353,6 +357,7 @@ def test_deploy_check_passes_with_debug_off_and_https_on(tmp_path, proxies):
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.any_database
 def test_deploy_check_warns_that_the_immediate_task_backend_serves_no_one_well(tmp_path):
     environment = {
         **os.environ,
@@ -379,6 +384,7 @@ def deploy_check(environment: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.any_database
 def test_deploy_check_tells_when_emails_would_link_to_localhost(tmp_path):
     environment = {
         **os.environ,

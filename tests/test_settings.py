@@ -9,6 +9,9 @@ import pytest
 
 from testkit.processes import PROJECT_DIR
 
+pytestmark = pytest.mark.any_database
+
+
 OPTIONS = """
 import json
 from django.conf import settings

@@ -20,6 +20,9 @@ from django.test import RequestFactory, override_settings
 from accounts.models import User
 from config.apps import SiteStaticFilesConfig
 
+pytestmark = pytest.mark.any_database
+
+
 PRODUCTION_STATICFILES = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 # `{% static "admin/css/base.css" %}` or with single quotes: a literal path (a variable cannot be checked here).
 STATIC_TAG = re.compile(r"""\{%\s*static\s+(["'])(?P<path>[^"']+)\1""")

@@ -16,6 +16,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+pytestmark = pytest.mark.any_database
+
+
 PROJECT = Path(settings.BASE_DIR)
 CATALOG = PROJECT / "locale" / "de" / "LC_MESSAGES" / "django.po"
 OVERRIDES = PROJECT / "locale_overrides"

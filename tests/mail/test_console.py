@@ -6,11 +6,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.core.mail import EmailMultiAlternatives
 
 from config.logging import ReadableFormatter
 from mail.backends import ReadableConsoleBackend
 from testkit.processes import PROJECT_DIR
+
+pytestmark = pytest.mark.any_database
 
 
 def test_an_email_on_the_console_shows_recipient_subject_and_text_with_its_links():

@@ -20,7 +20,7 @@ from accounts.models import User
 from security import devices
 from testkit.html_checker import nu_errors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.any_database]
 
 LINK = "http://127.0.0.1:8000/some/link/"
 # allauth's emails the site sends (not password_reset_code: resets are by link; no social accounts), with the

@@ -7,6 +7,9 @@ from django.utils import translation
 
 from security.browsers import device_name, translated_browser_name, translated_browser_name_lazy
 
+pytestmark = pytest.mark.any_database
+
+
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile "
     "Safari/537.36"

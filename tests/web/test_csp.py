@@ -10,6 +10,8 @@ from django.test import RequestFactory
 
 from web.csp import CSPMiddleware
 
+pytestmark = pytest.mark.any_database
+
 
 def respond(view, middleware_class=CSPMiddleware) -> HttpResponse:
     request = RequestFactory().get("/somewhere/")

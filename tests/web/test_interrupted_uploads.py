@@ -26,6 +26,9 @@ from testkit.polling import wait_until
 from testkit.processes import GUNICORN_CONFIG
 from testkit.sites import Site, serve
 
+pytestmark = pytest.mark.any_database
+
+
 SIZE = 3_600_000  # the 3.6 MB CV of the issue
 HALF = SIZE // 2
 

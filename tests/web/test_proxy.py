@@ -22,6 +22,9 @@ from testkit.people import PASSWORD, unique_email
 from testkit.polling import wait_until
 from testkit.sites import Site, serve
 
+pytestmark = pytest.mark.any_database
+
+
 SIZE = 4 * 1024 * 1024
 GUNICORN_TIMEOUT = 5
 
