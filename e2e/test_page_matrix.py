@@ -1,7 +1,8 @@
-"""Every page at phone and desktop width, light and dark, in English and German: a screenshot of each, axe-core on
-each as it is shown, the W3C Nu checker on each page's HTML (one run for all), and a theme with no flash. What only a
-browser shows is measured on each as well: nothing wider than a phone's screen, every QR code on a light tile with its
-quiet zone, and one solid primary button at most, never a solid Cancel."""
+"""Every page at phone and desktop width, light and dark, in English and German: each page loaded once per language and
+shown in each theme and width, a screenshot of each, axe-core on each as it is shown, the W3C Nu checker on each page's
+HTML (one run for all), and a theme with no flash. What only a browser shows is measured on each as well: nothing wider
+than a phone's screen, every QR code on a light tile with its quiet zone, and one solid primary button at most, never
+a solid Cancel."""
 
 import base64
 import re
@@ -92,7 +93,8 @@ class MatrixWalker:
     def __init__(self, page: Page, html_dir: Path) -> None:
         self.page = page
         self.html_dir = html_dir
-        self.axe = Axe()
+        self.axe_loading = Axe()  # puts axe-core on the page, then runs it
+        self.axe_loaded = Axe(axe_script="")  # runs the axe-core already on the page
         self.matrix = Matrix()
         self.problems: list[str] = []
         page.on("console", lambda message: message.type == "error" and self.problems.append(message.text))
@@ -111,22 +113,26 @@ class MatrixWalker:
         expect(self.page.locator("html")).to_have_attribute("lang", language)
 
     def visit(self, site: Site, language: str, name: str, path: str) -> None:
+        """Load the page once, then show it in each theme (it follows the system's, "auto", at once) at each width,
+        and measure each as shown."""
         page = self.page
+        page.emulate_media(color_scheme=THEMES[0])  # nothing stored: the page follows the system ("auto")
+        page.set_viewport_size({"width": 1280, "height": WIDTHS[1280]})
+        response = page.goto(f"{site.url}{path}")
+        assert response is not None, f"{name}: no response"
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.mouse.move(0, 0)  # no button under the pointer: each is measured as it rests
+        html_file = self.html_dir / f"{language}-{name}.html"
+        html_file.write_bytes(response.body())
+        results = self.matrix.results[language, name] = PageResults(html_file, response.status, page.title())
+        if response.status >= 400:  # the page's own error status is reported in the console too: intended
+            self.problems = [problem for problem in self.problems if "Failed to load resource" not in problem]
+        axe = self.axe_loading  # axe-core is put on the page once, then run on each variant
         for theme in THEMES:
-            page.emulate_media(color_scheme=theme)  # nothing stored: the page follows the system ("auto")
-            page.set_viewport_size({"width": 1280, "height": WIDTHS[1280]})
-            response = page.goto(f"{site.url}{path}")
-            assert response is not None, f"{name}: no response"
+            # A system asking for reduced motion: the new theme's colours are drawn at once, not faded in.
+            page.emulate_media(color_scheme=theme, reduced_motion="reduce")
             expect(page.locator("html")).to_have_attribute("data-bs-theme", theme)
-            expect(page.locator("html")).to_have_attribute("lang", language)
-            page.mouse.move(0, 0)  # no button under the pointer: each is measured as it rests
-            if (language, name) not in self.matrix.results:
-                html_file = self.html_dir / f"{language}-{name}.html"
-                html_file.write_bytes(response.body())
-                self.matrix.results[language, name] = PageResults(html_file, response.status, page.title())
-            results = self.matrix.results[language, name]
-            if response.status >= 400:  # the page's own error status is reported in the console too: intended
-                self.problems = [problem for problem in self.problems if "Failed to load resource" not in problem]
+            page.evaluate(AT_REST)  # and any animation of the page's own has ended: each is measured as shown
             for width, height in WIDTHS.items():
                 page.set_viewport_size({"width": width, "height": height})
                 if width == PHONE:
@@ -134,13 +140,14 @@ class MatrixWalker:
                 else:
                     results.buttons[theme] = page.evaluate(BUTTONS_AS_SHOWN)
                 results.qr_codes[f"{theme}-{width}"] = [quiet_zone(page, code) for code in qr_codes(page)]
-                violations = self.axe.run(page).response["violations"]
+                violations = axe.run(page).response["violations"]
+                axe = self.axe_loaded
                 results.violations[f"{theme}-{width}"] = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
                 screenshot = SCREENSHOTS / f"{language}-{theme}-{width}-{name}.png"
                 page.screenshot(path=screenshot, full_page=True)
                 self.matrix.screenshots.append(screenshot)
-            results.browser_errors.extend(self.problems)
-            self.problems = []
+        results.browser_errors.extend(self.problems)
+        self.problems = []
 
 
 # --- What only a browser shows -----------------------------------------------------------------------------------
@@ -188,6 +195,10 @@ WIDER_THAN_THE_SCREEN = """() => {
         })),
     }
 }"""
+
+# Once every animation and transition on the page has ended (Bootstrap's buttons fade to a new theme's colours, unless
+# the system asks for reduced motion).
+AT_REST = "() => Promise.all(document.getAnimations().map((animation) => animation.finished))"
 
 # Every button (and link styled as one) in the page's content, as drawn: its text and its background colour.
 BUTTONS_AS_SHOWN = """() => [...document.querySelectorAll('main button, main a.btn, main input[type=submit]')]
