@@ -14,7 +14,7 @@ from testkit.processes import PROJECT_DIR
 from testkit.sites import (
     Site,
     clear_rate_limits,
-    collect_static,
+    collected_static,
     migrated_database,
     production_env,
     serve,
@@ -90,10 +90,9 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture(scope="session")
 def static_root(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Path:
-    """The static files as `collectstatic` gathers them for production, once per run (they never change in a run)."""
-    workdir = tmp_path_factory.mktemp("static")
-    collect_static(production_env(workdir, migrated_template))
-    return workdir / "static"
+    """The static files as ``collectstatic`` gathers them for production (testkit.sites.collected_static: once for
+    every process and leg of a run), for served sites."""
+    return collected_static(production_env(tmp_path_factory.mktemp("static"), migrated_template))
 
 
 @pytest.fixture(scope="module")

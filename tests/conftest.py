@@ -19,7 +19,7 @@ from testkit.http import Browser
 from testkit.ordering import longest_first
 from testkit.people import PASSWORD
 from testkit.s3 import Bucket, S3Server
-from testkit.sites import collect_static, migrated_database, production_env, throwaway_database
+from testkit.sites import collected_static, migrated_database, production_env, throwaway_database
 from testkit.smtp import SMTPSink
 
 # Generated inputs are the same on every run: a property test explores many values, but a red run is always the same
@@ -238,10 +238,9 @@ def worker_env(tmp_path: Path, smtp_sink: SMTPSink, migrated_template: str) -> I
 
 @pytest.fixture(scope="session")
 def static_root(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Path:
-    """The static files as ``collectstatic`` gathers them for production, once per test process, for served sites."""
-    workdir = tmp_path_factory.mktemp("static")
-    collect_static(production_env(workdir, migrated_template))
-    return workdir / "static"
+    """The static files as ``collectstatic`` gathers them for production (testkit.sites.collected_static: once for
+    every process and leg of a run), for served sites."""
+    return collected_static(production_env(tmp_path_factory.mktemp("static"), migrated_template))
 
 
 @pytest.fixture(scope="module")
