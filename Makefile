@@ -68,11 +68,12 @@ serve: messages
 worker: messages
 	$(UV) run python manage.py task_worker --queue-name '*'
 
-# System packages the tests drive for real: Chromium, Java and npm for the HTML checker, PostgreSQL, Redis, nginx (the
+# System packages the tests drive for real: Chromium (its headless shell for the runs, the browser for --headed), Java and npm for the HTML checker, PostgreSQL, Redis, nginx (the
 # proxy docs/nginx.conf configures, tests/web/test_proxy.py).
 test-deps: messages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromium-headless-shell >/dev/null || missing="$$missing chromium-headless-shell"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
