@@ -27,7 +27,7 @@ $(CURDIR)/.tools/bin/uv:
 
 # Bytecode compiled once, at install: Python otherwise compiles each module it imports from source, and where
 # PYTHONDONTWRITEBYTECODE is set (as on this project's machines) it does so again in every process it starts (each
-# test process, served site, worker and manage.py command: a fifth of the unit tests' time).
+# test process, served site, worker and manage.py command: 15 % of the unit tests' time).
 install: $(UV)
 	$(UV) sync --locked --quiet --compile-bytecode
 

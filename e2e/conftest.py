@@ -168,8 +168,9 @@ def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's Chromium, no browser download and nothing phoning home: its headless shell (package
-    chromium-headless-shell, the same Chromium release without the desktop browser around it: what Playwright itself
-    runs headless, a quarter less of both cores over the suite) unless ``--headed`` asks for the browser's window."""
+    chromium-headless-shell, the same Chromium release without the desktop browser around it, which is what Playwright
+    itself runs headless; this leg takes three quarters of the time it took in the desktop browser), unless
+    ``--headed`` asks for the browser's window."""
     headless = browser_type_launch_args.get("headless", True)
     executable = HEADLESS_CHROMIUM if headless else CHROMIUM
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
