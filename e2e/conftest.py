@@ -176,6 +176,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_as_named(browser_type_launch_args: dict) -> str:
+    """This Chromium as the site names a browser (security/browsers.py): its User-Agent says HeadlessChrome when it
+    runs headless, Chrome when ``--headed``."""
+    return "Headless Chrome on Linux" if browser_type_launch_args.get("headless", True) else "Chrome on Linux"
+
+
 @pytest.fixture
 def page(page: Page) -> Page:
     # Pages of this site answer in milliseconds; a locator that waits longer has found a bug.

@@ -18,7 +18,7 @@ ANDROID_CHROME = (
 
 
 def test_the_activity_page_shows_sign_ins_a_failure_a_password_change_and_sign_outs(
-    page: Page, site: Site, signed_up
+    page: Page, site: Site, signed_up, browser_as_named: str
 ) -> None:
     account = signed_up()
     log_out(page)
@@ -48,7 +48,7 @@ def test_the_activity_page_shows_sign_ins_a_failure_a_password_change_and_sign_o
         "Logged in",  # by confirming the address, just after signing up
         "Email address verified",
     ]
-    assert {row[2] for row in rows} == {"Headless Chrome on Linux"}  # Debian's Chromium, driven headless
+    assert {row[2] for row in rows} == {browser_as_named}  # Debian's Chromium
     assert {row[3] for row in rows} == {"IP address 127.0.0.1 (the server's own machine)"}
     assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", row[1]) for row in rows), rows
     times = page.locator("ol time").evaluate_all("nodes => nodes.map(node => node.getAttribute('datetime'))")
@@ -61,7 +61,7 @@ def test_the_activity_page_shows_sign_ins_a_failure_a_password_change_and_sign_o
 
 
 def test_a_sign_in_from_a_new_browser_sends_one_warning(
-    page: Page, browser: Browser, site: Site, smtp: SMTPSink, signed_up
+    page: Page, browser: Browser, site: Site, smtp: SMTPSink, signed_up, browser_as_named: str
 ) -> None:
     account = signed_up()  # the account's first browser: no warning for the sign-up's own sign-in
     log_out(page)
@@ -85,7 +85,7 @@ def test_a_sign_in_from_a_new_browser_sends_one_warning(
 
     body = plain_text(warning)
     assert "Where: IP address 127.0.0.1 (the server's own machine)" in body
-    assert "Browser: Headless Chrome on Linux" in body
+    assert f"Browser: {browser_as_named}" in body
     assert re.search(r"When: \d{1,2} \w+ \d{4}, \d\d:\d\d \(UTC\)", body)
     assert f"{site.url}/accounts/sessions/" in body and f"{site.url}/accounts/password/change/" in body
     site.wait_for_tasks()
@@ -123,7 +123,7 @@ def test_on_a_phone_sessions_and_activity_stack_without_sideways_scrolling(
 
 
 def test_a_person_logs_out_another_browser_from_the_sessions_list(
-    page: Page, browser: Browser, site: Site, signed_up
+    page: Page, browser: Browser, site: Site, signed_up, browser_as_named: str
 ) -> None:
     account = signed_up()
     other = browser.new_context(user_agent=ANDROID_CHROME)
@@ -135,7 +135,7 @@ def test_a_person_logs_out_another_browser_from_the_sessions_list(
         page.goto(f"{site.url}/accounts/sessions/")
         sessions = page.get_by_role("list", name="Your sessions").locator(":scope > li")
         expect(sessions).to_have_count(2)
-        expect(sessions.first).to_contain_text("Headless Chrome on Linux")
+        expect(sessions.first).to_contain_text(browser_as_named)
         expect(sessions.first).to_contain_text("This browser")
         phone_item = sessions.filter(has_text="Chrome on Android")
         expect(phone_item).to_contain_text("IP address 127.0.0.1")
