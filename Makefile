@@ -71,8 +71,9 @@ serve: messages
 worker: messages
 	$(UV) run python manage.py task_worker --queue-name '*'
 
-# System packages the tests drive for real: Chromium (its headless shell for the runs, the browser for --headed), Java and npm for the HTML checker, PostgreSQL, Redis, nginx (the
-# proxy docs/nginx.conf configures, tests/web/test_proxy.py).
+# System packages the tests drive for real: Chromium (its headless shell for the runs, the browser for --headed), Java
+# and npm for the HTML checker, PostgreSQL, Redis, nginx (the proxy docs/nginx.conf configures,
+# tests/web/test_proxy.py).
 test-deps: messages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
