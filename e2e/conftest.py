@@ -173,6 +173,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     ``--headed`` asks for the browser's window."""
     headless = browser_type_launch_args.get("headless", True)
     executable = HEADLESS_CHROMIUM if headless else CHROMIUM
+    if not Path(executable).is_file():
+        package = Path(executable).name
+        raise pytest.UsageError(f"{executable} is missing: `make test-deps` installs it (Debian package {package})")
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
