@@ -92,8 +92,10 @@ test-deps: messages
 # Each leg where it means something (README, Tests): the unit and integration tests on both databases (those whose
 # outcome cannot depend on the database, marked any_database, on the first only), the end-to-end journeys once, on
 # PostgreSQL (production's), each on a throw-away server of its own. Both cores, each taking whole
-# modules, the longest first (a module's served site starts once), and the slowest tests named at the end of each leg.
-PYTEST := $(UV) run pytest -p no:cacheprovider --numprocesses 2 --dist loadfile --durations 15
+# modules (a module's served site starts once), the longest first: in the order the suite's conftest.py gives them,
+# which xdist would otherwise replace by the number of tests in each (a module of three tests that wait for timeouts
+# last, one process left alone with it). The slowest tests are named at the end of each leg.
+PYTEST := $(UV) run pytest -p no:cacheprovider --numprocesses 2 --dist loadfile --no-loadscope-reorder --durations 15
 
 test: test-deps lint test-unit test-e2e
 

@@ -44,7 +44,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    longest_first(items, ["test_page_matrix.py", "test_pages.py", "test_two_factor_pages.py", "test_rate_limits.py"])
+    longest_first(
+        items,
+        [
+            "test_page_matrix.py",
+            "test_cv_upload.py",
+            "test_hostile_input.py",
+            "test_rate_limits.py",
+            "test_pages.py",
+            "test_deletion_journeys.py",
+            "test_auth_journeys.py",
+            "test_passkey_journeys.py",
+            "test_two_factor_journeys.py",
+            "test_security_journeys.py",
+            "test_two_factor_pages.py",
+            "test_admin.py",
+            "test_createsuperuser.py",
+            "test_pending_address_journey.py",
+            "test_email_links.py",
+        ],
+    )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -36,13 +36,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         [
             "test_hostile_input.py",
             "mail/test_worker.py",
-            "web/test_cache_outages.py",
             "web/test_database_outages.py",
-            "test_security.py",
             "web/test_proxy.py",
-            "accounts/test_login_by_code.py",
+            "web/test_cache_outages.py",
             "web/test_healthz.py",
+            "accounts/test_login_by_code.py",
+            "test_security.py",
             "accounts/test_admin_cv_storage.py",
+            "web/test_interrupted_uploads.py",
+            "accounts/test_s3.py",
+            "mail/test_tasks.py",
+            "test_static_files.py",
+            "test_migrations.py",
+            "accounts/test_deletion.py",
+            "mail/test_email_layout.py",
         ],
     )
 
